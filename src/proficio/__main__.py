@@ -1,0 +1,3 @@
+from proficio.cli import main
+
+main()

@@ -1,0 +1,58 @@
+"""The app factory: `create_app(settings)` builds everything; nothing is created at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+from proficio.auth.basic import Authenticator
+from proficio.context import AppContext
+from proficio.error_handlers import install_error_handlers
+from proficio.lrs.alternate import AlternateRequestSyntax
+from proficio.lrs.routes import router as lrs_router
+from proficio.lrs.versions import VERSION_HEADER, VersionHeaderMiddleware
+from proficio.settings import Settings
+from proficio.storage.database import Database
+from proficio.storage.migrate import upgrade
+
+EXPOSED_HEADERS = [
+    "ETag",
+    "Last-Modified",
+    "X-Experience-API-Consistent-Through",
+    VERSION_HEADER,
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+        if settings.migrate_on_start:
+            upgrade(db.engine)
+        app.state.proficio = AppContext(settings=settings, db=db, authenticator=Authenticator(db))
+        try:
+            yield
+        finally:
+            db.close()
+
+    app = FastAPI(title="Proficio", lifespan=lifespan, docs_url=None, redoc_url=None)
+    install_error_handlers(app)
+    app.include_router(lrs_router)
+    app.add_middleware(
+        AlternateRequestSyntax, prefix="/xapi/", max_body_bytes=settings.max_body_bytes
+    )
+    app.add_middleware(VersionHeaderMiddleware)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"],
+        allow_headers=["*"],
+        expose_headers=EXPOSED_HEADERS,
+        max_age=3600,
+    )
+    return app

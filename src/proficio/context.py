@@ -1,0 +1,27 @@
+"""What a running Proficio holds: built once by `create_app`, reached by routes via the request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+
+from proficio.auth.basic import Authenticator
+from proficio.lrs.timestamps import StoredClock
+from proficio.settings import Settings
+from proficio.storage.database import Database
+from proficio.storage.keys import KeyCache
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    db: Database
+    authenticator: Authenticator
+    keys: KeyCache = field(default_factory=KeyCache)
+    clock: StoredClock = field(default_factory=StoredClock)
+
+
+def context_of(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.proficio
+    return ctx

@@ -1,0 +1,52 @@
+"""Agent identity: the inverse functional identifier (IFI) that makes two agents the same.
+
+xAPI 1.0.3 Part Two 2.4.2.3: Agents and identified Groups are equal when they use the same
+IFI with equal values. `ifi_key` turns that IFI into one string, which is what Proficio
+interns and indexes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+IFI_PROPERTIES = ("mbox", "mbox_sha1sum", "openid", "account")
+
+
+def ifi_key(agent: dict[str, Any]) -> str | None:
+    """The agent's IFI as one string (``mbox:mailto:a@b``), or None for an anonymous Group."""
+    if "mbox" in agent:
+        return "mbox:" + agent["mbox"].lower()
+    if "mbox_sha1sum" in agent:
+        return "mbox_sha1sum:" + agent["mbox_sha1sum"].lower()
+    if "openid" in agent:
+        return "openid:" + agent["openid"]
+    account = agent.get("account")
+    if account is not None:
+        return "account:" + account["homePage"] + "|" + account["name"]
+    return None
+
+
+def identity_keys(agent: dict[str, Any]) -> set[str]:
+    """Keys under which a statement about `agent` is found: its IFI and its members' IFIs."""
+    keys: set[str] = set()
+    own = ifi_key(agent)
+    if own is not None:
+        keys.add(own)
+    for member in agent.get("member", ()):
+        member_key = ifi_key(member)
+        if member_key is not None:
+            keys.add(member_key)
+    return keys
+
+
+def ids_only(agent: dict[str, Any]) -> dict[str, Any]:
+    """The agent reduced to what `format=ids` returns: objectType, IFI, and for groups members."""
+    out: dict[str, Any] = {}
+    if "objectType" in agent:
+        out["objectType"] = agent["objectType"]
+    for prop in IFI_PROPERTIES:
+        if prop in agent:
+            out[prop] = agent[prop]
+    if "member" in agent:
+        out["member"] = [ids_only(m) for m in agent["member"]]
+    return out

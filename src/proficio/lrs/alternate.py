@@ -1,0 +1,115 @@
+"""The 1.0.3 alternate request syntax (Part Three 1.3): POST ?method=X with a form body.
+
+Browsers once could not send custom headers cross-origin, so xAPI lets a client POST a form
+whose fields are the real headers, the `content` and the query parameters. This middleware turns
+such a request back into the request it stands for before anything else sees it.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from proficio.error_handlers import error_response
+from proficio.errors import BadRequest, PayloadTooLarge, ProficioError
+
+_HEADER_FIELDS = {
+    "authorization": b"authorization",
+    "x-experience-api-version": b"x-experience-api-version",
+    "content-type": b"content-type",
+    "content-length": b"content-length",
+    "if-match": b"if-match",
+    "if-none-match": b"if-none-match",
+}
+_METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE")
+
+
+class AlternateRequestSyntax:
+    def __init__(self, app: ASGIApp, *, prefix: str, max_body_bytes: int) -> None:
+        self.app = app
+        self.prefix = prefix
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope.get("query_string", b"")
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or b"method=" not in query
+            or not scope["path"].startswith(self.prefix)
+        ):
+            await self.app(scope, receive, send)
+            return
+        try:
+            new_scope, body = await self._rewrite(scope, receive)
+        except ProficioError as exc:
+            await error_response(exc)(scope, receive, send)
+            return
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(new_scope, replay, send)
+
+    async def _rewrite(self, scope: Scope, receive: Receive) -> tuple[Scope, bytes]:
+        params = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+        if len(params) != 1 or params[0][0] != "method":
+            raise BadRequest(
+                "with the alternate request syntax, method is the only query parameter",
+                field=params[-1][0] if params else "method",
+            )
+        method = params[0][1].upper()
+        if method not in _METHODS:
+            raise BadRequest(f"must be one of {', '.join(_METHODS)}", field="method")
+        content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")
+        if content_type.split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
+            raise BadRequest(
+                "the alternate request syntax needs application/x-www-form-urlencoded",
+                field="Content-Type",
+            )
+        raw = await _read_all(receive, self.max_body_bytes)
+        try:
+            form = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+        except UnicodeDecodeError:
+            raise BadRequest("the form body is not UTF-8", field="content") from None
+        headers = {
+            k: v for k, v in scope["headers"] if k not in (b"content-type", b"content-length")
+        }
+        query: list[tuple[str, str]] = []
+        content = b""
+        for name, value in form:
+            lowered = name.lower()
+            if lowered in _HEADER_FIELDS:
+                headers[_HEADER_FIELDS[lowered]] = value.encode("latin-1", "replace")
+            elif name == "content":
+                content = value.encode("utf-8")
+            else:
+                query.append((name, value))
+        headers[b"content-length"] = str(len(content)).encode()
+        new_scope = {
+            **scope,
+            "method": method,
+            "headers": list(headers.items()),
+            "query_string": urlencode(query).encode("latin-1"),
+        }
+        return new_scope, content
+
+
+async def _read_all(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the body is larger than the limit of {limit} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)

@@ -1,0 +1,181 @@
+"""Storing statements: the one path every statement takes, from HTTP or from an importer.
+
+`prepare_statements` validates and completes statements outside any transaction (xAPI 1.0.3
+Part Two 2.4 and Part Three 2.1.1/2.1.2); `store_statements` is the write job that runs inside
+the caller's transaction and never commits.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from proficio.errors import BadRequest, Conflict, InvalidStatement
+from proficio.lrs.comparison import same_statement
+from proficio.lrs.refs import Ref, inheritable, statement_refs, statement_target
+from proficio.lrs.timestamps import StoredClock, iso_from_us
+from proficio.lrs.validation import validate_statement
+from proficio.storage import statements as store
+from proficio.storage.keys import KeyCache
+from proficio.storage.writer import Tx
+
+VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
+DEFAULT_VERSION = "1.0.0"
+_MAX_REF_DEPTH = 16
+
+
+@dataclass(slots=True)
+class PreparedStatement:
+    statement_id: str
+    body: dict[str, Any]
+    path: str
+    is_voiding: bool
+    target_id: str | None
+    refs: set[Ref]
+
+
+def prepare_statements(
+    raw: list[Any], *, authority: dict[str, Any], version: str, batch: bool
+) -> list[PreparedStatement]:
+    """Validate each statement and fill in what the LRS assigns before storage.
+
+    Raises InvalidStatement naming the first offending property; nothing is stored then.
+    """
+    prepared: list[PreparedStatement] = []
+    seen: dict[str, str] = {}
+    for index, statement in enumerate(raw):
+        path = f"statements[{index}]" if batch else "statement"
+        validate_statement(statement, path=path, version=version)
+        body: dict[str, Any] = dict(statement)
+        statement_id = str(body.get("id") or uuid.uuid4()).lower()
+        if statement_id in seen:
+            raise BadRequest(
+                f"the id {statement_id} is used twice in this batch (also at {seen[statement_id]})",
+                field=f"{path}.id",
+            )
+        seen[statement_id] = path
+        body["id"] = statement_id
+        body["authority"] = authority
+        body.setdefault("version", DEFAULT_VERSION)
+        is_voiding = body["verb"]["id"] == VOIDED_VERB
+        target_id = statement_target(body)
+        if is_voiding and target_id is None:
+            raise InvalidStatement(
+                "a voiding statement's object must be a StatementRef", field=f"{path}.object"
+            )
+        prepared.append(
+            PreparedStatement(
+                statement_id=statement_id,
+                body=body,
+                path=path,
+                is_voiding=is_voiding,
+                target_id=target_id,
+                refs=statement_refs(body),
+            )
+        )
+    return prepared
+
+
+def store_statements(
+    tx: Tx, *, prepared: list[PreparedStatement], keys: KeyCache, clock: StoredClock
+) -> list[str]:
+    """Store the statements (all or nothing) and return their ids in the order given.
+
+    A statement whose id is already stored is accepted when it is the same statement and
+    refused with 409 otherwise (Part Three 2.1.1, 2.1.2).
+    """
+    conn = tx.conn
+    existing = store.get_statements(conn, [p.statement_id for p in prepared])
+    new: list[PreparedStatement] = []
+    for p in prepared:
+        old = existing.get(p.statement_id)
+        if old is None:
+            new.append(p)
+        elif not same_statement(orjson.loads(old.body), p.body):
+            raise Conflict(
+                f"a different statement with id {p.statement_id} is already stored",
+                field=f"{p.path}.id",
+            )
+    if not new:
+        return [p.statement_id for p in prepared]
+
+    in_batch = {p.statement_id: p for p in new}
+    targets = store.get_statements(conn, [p.target_id for p in new if p.target_id])
+    for p in new:
+        if p.is_voiding and p.target_id is not None:
+            target = targets.get(p.target_id)
+            target_is_voiding = (
+                target.is_voiding
+                if target is not None
+                else p.target_id in in_batch and in_batch[p.target_id].is_voiding
+            )
+            if target_is_voiding:
+                raise InvalidStatement(
+                    "a voiding statement cannot void another voiding statement",
+                    field=f"{p.path}.object.id",
+                )
+
+    rows = []
+    for p in new:
+        stored_us = clock.next_us()
+        stored = iso_from_us(stored_us)
+        p.body["stored"] = stored
+        p.body.setdefault("timestamp", stored)
+        refs = p.refs | _inherited_refs(conn, p.target_id, in_batch)
+        rows.append(
+            store.NewStatement(
+                statement_id=p.statement_id,
+                stored_us=stored_us,
+                is_voiding=p.is_voiding,
+                target_id=p.target_id,
+                body=orjson.dumps(p.body).decode(),
+                refs=frozenset((int(kind), key) for kind, key in refs),
+            )
+        )
+    store.insert_statements(tx, keys, rows)
+
+    voided = [p.target_id for p in new if p.is_voiding and p.target_id]
+    store.mark_voided(conn, voided)
+    late = [p.statement_id for p in new if not p.is_voiding]
+    store.mark_voided(conn, sorted(store.voiding_targets(conn, late)))
+    _pass_refs_to_referrers(tx, keys, [p.statement_id for p in new])
+    return [p.statement_id for p in prepared]
+
+
+def _inherited_refs(
+    conn: Any, target_id: str | None, in_batch: dict[str, PreparedStatement]
+) -> set[Ref]:
+    """What a statement targeting `target_id` matches through its target, recursively."""
+    refs: set[Ref] = set()
+    seen: set[str] = set()
+    while target_id is not None and target_id not in seen and len(seen) < _MAX_REF_DEPTH:
+        seen.add(target_id)
+        if target_id in in_batch:
+            target_body = in_batch[target_id].body
+        else:
+            row = store.get_statements(conn, [target_id]).get(target_id)
+            if row is None:
+                break
+            target_body = orjson.loads(row.body)
+        refs |= inheritable(statement_refs(target_body))
+        target_id = statement_target(target_body)
+    return refs
+
+
+def _pass_refs_to_referrers(tx: Tx, keys: KeyCache, new_ids: list[str]) -> None:
+    """Statements stored earlier that target a new one now also match what it matches."""
+    frontier = new_ids
+    for _ in range(_MAX_REF_DEPTH):
+        referrers = store.referring_statements(tx.conn, frontier)
+        if not referrers:
+            return
+        items = []
+        for row in referrers:
+            body = orjson.loads(row.body)
+            refs = inheritable(statement_refs(body)) | _inherited_refs(tx.conn, row.target_id, {})
+            items.append((row.seq, [(int(kind), key) for kind, key in refs]))
+        store.add_refs(tx, keys, items)
+        frontier = [row.statement_id for row in referrers]

@@ -1,0 +1,35 @@
+"""The LRS clock: `stored` values that strictly increase, so stored order is insertion order."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+
+
+class StoredClock:
+    """Hands out microsecond timestamps, never the same one twice within a process."""
+
+    def __init__(self) -> None:
+        self._last = 0
+        self._lock = threading.Lock()
+
+    def next_us(self) -> int:
+        with self._lock:
+            now = time.time_ns() // 1000
+            self._last = now if now > self._last else self._last + 1
+            return self._last
+
+
+def iso_from_us(us: int) -> str:
+    """ISO 8601 in UTC with microseconds, e.g. ``2026-11-23T20:45:23.123456Z``."""
+    return datetime.fromtimestamp(us / 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def us_from_datetime(value: datetime) -> int:
+    return int(value.timestamp() * 1_000_000)
+
+
+def http_date_from_us(us: int) -> str:
+    """The RFC 7231 date a Last-Modified header carries."""
+    return datetime.fromtimestamp(us / 1_000_000, UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")

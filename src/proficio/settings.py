@@ -1,0 +1,68 @@
+"""Typed settings, read from `PROFICIO_*` environment variables (see docs/settings.md)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from proficio.errors import ConfigError
+
+
+def database_url_from(value: str) -> str:
+    """Turn `--db` input (a SQLite path or a PostgreSQL URL) into a SQLAlchemy URL."""
+    if value.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + value.split("://", 1)[1]
+    if value.startswith(("postgresql+psycopg://", "sqlite://", "sqlite+pysqlite://")):
+        return value
+    if "://" in value:
+        raise ConfigError(
+            f"unsupported database URL {value!r}: give a SQLite file path or a postgresql:// URL",
+            field="database_url",
+        )
+    return f"sqlite:///{value}"
+
+
+class Settings(BaseSettings):
+    """Everything Proficio can be configured with. Each field is documented in docs/settings.md."""
+
+    model_config = SettingsConfigDict(env_prefix="PROFICIO_", extra="forbid")
+
+    database_url: str = Field(
+        default="sqlite:///proficio.db",
+        description="SQLite file path or sqlite:/// URL (the default), or a postgresql:// URL.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `proficio serve` binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `proficio serve` listens on.")
+    public_url: str = Field(
+        default="http://localhost:8000",
+        description="Base URL clients reach Proficio at; the home page of credential authorities.",
+    )
+    max_body_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted; larger ones get 413.",
+    )
+    statements_page_size: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description="Statements per page when a query asks for limit=0 or more than this.",
+    )
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
+        default="FULL",
+        description="SQLite `synchronous` pragma; FULL makes each commit survive power loss.",
+    )
+    migrate_on_start: bool = Field(
+        default=True, description="Apply database migrations when the app starts."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_database_url(cls, value: str) -> str:
+        return database_url_from(value)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,93 @@
+"""The database handle: engine with per-backend settings, a writer thread, and read helpers.
+
+SQLite runs in WAL mode so readers never wait for the writer; PostgreSQL goes through
+psycopg 3. Both get exactly the same schema (`schema.py`) through the same migrations.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from proficio.errors import ServiceUnavailable
+from proficio.storage.writer import Tx, Writer
+
+T = TypeVar("T")
+
+
+def make_engine(url: str, *, sqlite_synchronous: str = "FULL") -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, pool_size=16, max_overflow=16)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy's BEGIN / SAVEPOINT drive transactions (pysqlite's own are broken).
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA synchronous={sqlite_synchronous}")
+            cur.execute("PRAGMA busy_timeout=10000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN")
+
+        return engine
+    return create_engine(url, pool_size=16, max_overflow=8, pool_pre_ping=True)
+
+
+class Database:
+    """Owns the engine and the writer; services receive a connection from it, never commit."""
+
+    def __init__(self, url: str, *, sqlite_synchronous: str = "FULL") -> None:
+        self.url = url
+        self.engine = make_engine(url, sqlite_synchronous=sqlite_synchronous)
+        self.writer = Writer(self.engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    async def write(self, fn: Callable[[Tx], T]) -> T:
+        """Run `fn` in the writer's transaction; returns once its group has committed."""
+        return await self.writer.run(fn)
+
+    async def read(self, fn: Callable[[Connection], T]) -> T:
+        """Run `fn` on a pooled connection in a worker thread, inside one read transaction."""
+        return await anyio.to_thread.run_sync(self.read_sync, fn)
+
+    def read_sync(self, fn: Callable[[Connection], T]) -> T:
+        try:
+            with self.engine.connect() as conn, conn.begin():
+                return fn(conn)
+        except OperationalError as exc:
+            raise ServiceUnavailable(f"the database is unavailable ({exc.orig})") from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """A transaction for the CLI and jobs outside the server: commits on success."""
+        try:
+            with self.engine.begin() as conn:
+                tx = Tx(conn)
+                yield tx
+        except DBAPIError as exc:
+            raise ServiceUnavailable(f"the database is unavailable ({exc.orig})") from exc
+        for callback in tx.after_commit:
+            callback()
+
+    def consistent_through(self) -> float:
+        """A time before which every acknowledged statement is visible to queries."""
+        in_flight = self.writer.in_flight_since
+        return in_flight - 0.000001 if in_flight is not None else time.time()
+
+    def close(self) -> None:
+        self.writer.close()
+        self.engine.dispose()

@@ -1,0 +1,84 @@
+"""Interned keys: each IRI, agent identifier or registration is stored once and indexed as an int.
+
+Ids never change once committed, so a process-wide cache is safe; entries enter it only after
+the transaction that created them has committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from proficio.storage.schema import lrs_keys
+from proficio.storage.writer import Tx
+
+_CACHE_LIMIT = 200_000
+_CHUNK = 500
+
+
+class KeyCache:
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+
+    def get(self, value: str) -> int | None:
+        return self._ids.get(value)
+
+    def update(self, found: dict[str, int]) -> None:
+        if len(self._ids) + len(found) > _CACHE_LIMIT:
+            self._ids.clear()
+        self._ids.update(found)
+
+
+def _select_ids(conn: Connection, values: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(values), _CHUNK):
+        chunk = values[start : start + _CHUNK]
+        rows = conn.execute(
+            select(lrs_keys.c.value, lrs_keys.c.id).where(lrs_keys.c.value.in_(chunk))
+        )
+        found.update({value: key_id for value, key_id in rows})
+    return found
+
+
+def lookup_keys(conn: Connection, cache: KeyCache, values: Iterable[str]) -> dict[str, int]:
+    """Ids of the values that exist; unknown values are left out (nothing can match them)."""
+    result: dict[str, int] = {}
+    missing: list[str] = []
+    for value in values:
+        key_id = cache.get(value)
+        if key_id is None:
+            missing.append(value)
+        else:
+            result[value] = key_id
+    if missing:
+        found = _select_ids(conn, missing)
+        cache.update(found)
+        result.update(found)
+    return result
+
+
+def intern_keys(tx: Tx, cache: KeyCache, values: Iterable[str]) -> dict[str, int]:
+    """Ids for every value, creating the missing ones inside the caller's transaction."""
+    conn = tx.conn
+    result: dict[str, int] = {}
+    missing: list[str] = []
+    for value in set(values):
+        key_id = cache.get(value)
+        if key_id is None:
+            missing.append(value)
+        else:
+            result[value] = key_id
+    if not missing:
+        return result
+    found = _select_ids(conn, missing)
+    new = [v for v in missing if v not in found]
+    if new:
+        dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        stmt = dialect_insert(lrs_keys).on_conflict_do_nothing(index_elements=["value"])
+        conn.execute(stmt, [{"value": v} for v in new])
+        found.update(_select_ids(conn, new))
+    tx.on_commit(lambda: cache.update(found))
+    result.update(found)
+    return result

@@ -1,0 +1,111 @@
+"""The one schema shared by SQLite and PostgreSQL. Alembic migrations create exactly this.
+
+Statements are stored whole (`body`) and indexed through `statement_refs`: one row per
+(kind of reference, interned key, statement). Every statement query filter is a lookup in the
+primary key of that table, so no filter scans the statements themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    cast,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import UserDefinedType
+
+
+class JSONText(UserDefinedType[str]):
+    """A JSON document passed around as text: TEXT on SQLite, JSONB on PostgreSQL.
+
+    Statements are serialised once with orjson and read back as text, so neither database
+    driver parses or re-serialises them.
+    """
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "TEXT"
+
+    def bind_expression(self, bindvalue: Any) -> ColumnElement[Any]:
+        return cast(bindvalue, self)
+
+    def column_expression(self, colexpr: Any) -> ColumnElement[Any]:
+        return cast(colexpr, Text)
+
+
+@compiles(JSONText, "postgresql")
+def _jsonb(type_: JSONText, compiler: Any, **kw: Any) -> str:
+    return "JSONB"
+
+
+# SQLite only makes INTEGER PRIMARY KEY an alias of the rowid; PostgreSQL wants BIGINT.
+Serial = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Interned strings: IRIs of verbs and activities, agent identifiers, registrations.
+lrs_keys = Table(
+    "lrs_keys",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("value", Text, nullable=False, unique=True),
+)
+
+statements = Table(
+    "statements",
+    metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=True),
+    Column("statement_id", String(36), nullable=False, unique=True),
+    Column("stored_us", BigInteger, nullable=False, index=True),
+    Column("voided", Boolean, nullable=False, default=False),
+    Column("is_voiding", Boolean, nullable=False, default=False),
+    Column("target_id", String(36), nullable=True),
+    Column("body", JSONText, nullable=False),
+    Index(
+        "ix_statements_target_id",
+        "target_id",
+        sqlite_where=Column("target_id").isnot(None),
+        postgresql_where=Column("target_id").isnot(None),
+    ),
+)
+
+statement_refs = Table(
+    "statement_refs",
+    metadata,
+    Column("kind", SmallInteger, primary_key=True),
+    Column("key_id", BigInteger, primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    sqlite_with_rowid=False,
+)
+
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("secret_hash", String(128), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("authority", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("revoked_at", String(40), nullable=True),
+)

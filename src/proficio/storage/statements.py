@@ -1,0 +1,226 @@
+"""Statement persistence: rows, their reference index, voided flags. No xAPI rules here.
+
+The LRS service (`proficio.lrs.statements`) decides what to store; this module only reads and
+writes it, the same way on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, and_, exists, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from proficio.storage.keys import KeyCache, intern_keys, lookup_keys
+from proficio.storage.schema import statement_refs, statements
+from proficio.storage.writer import Tx
+
+RefRow = tuple[int, str]  # (kind, key value)
+
+
+@dataclass(frozen=True, slots=True)
+class NewStatement:
+    statement_id: str
+    stored_us: int
+    is_voiding: bool
+    target_id: str | None
+    body: str
+    refs: frozenset[RefRow]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredStatement:
+    seq: int
+    statement_id: str
+    stored_us: int
+    voided: bool
+    is_voiding: bool
+    target_id: str | None
+    body: str
+
+
+_COLUMNS = (
+    statements.c.seq,
+    statements.c.statement_id,
+    statements.c.stored_us,
+    statements.c.voided,
+    statements.c.is_voiding,
+    statements.c.target_id,
+    statements.c.body,
+)
+
+
+def _rows(result: Iterable[Sequence[object]]) -> list[StoredStatement]:
+    return [StoredStatement(*row) for row in result]  # type: ignore[arg-type]
+
+
+def get_statements(conn: Connection, statement_ids: Sequence[str]) -> dict[str, StoredStatement]:
+    found: dict[str, StoredStatement] = {}
+    for start in range(0, len(statement_ids), 500):
+        chunk = statement_ids[start : start + 500]
+        rows = conn.execute(select(*_COLUMNS).where(statements.c.statement_id.in_(chunk)))
+        found.update({row.statement_id: row for row in _rows(rows)})
+    return found
+
+
+def get_by_seqs(conn: Connection, seqs: Sequence[int]) -> list[StoredStatement]:
+    return _rows(conn.execute(select(*_COLUMNS).where(statements.c.seq.in_(seqs))))
+
+
+def referring_statements(conn: Connection, target_ids: Sequence[str]) -> list[StoredStatement]:
+    """Statements whose object is a StatementRef to one of `target_ids`."""
+    return _rows(conn.execute(select(*_COLUMNS).where(statements.c.target_id.in_(target_ids))))
+
+
+def insert_statements(tx: Tx, cache: KeyCache, rows: Sequence[NewStatement]) -> list[int]:
+    """Insert statements and their references; returns their seq numbers in order."""
+    conn = tx.conn
+    result = conn.execute(
+        statements.insert().returning(statements.c.seq, sort_by_parameter_order=True),
+        [
+            {
+                "statement_id": r.statement_id,
+                "stored_us": r.stored_us,
+                "voided": False,
+                "is_voiding": r.is_voiding,
+                "target_id": r.target_id,
+                "body": r.body,
+            }
+            for r in rows
+        ],
+    )
+    seqs = [row[0] for row in result]
+    add_refs(tx, cache, [(seq, r.refs) for seq, r in zip(seqs, rows, strict=True)])
+    return seqs
+
+
+def add_refs(tx: Tx, cache: KeyCache, items: Sequence[tuple[int, Iterable[RefRow]]]) -> None:
+    materialised = [(seq, list(refs)) for seq, refs in items]
+    ids = intern_keys(tx, cache, (key for _, refs in materialised for _, key in refs))
+    params = [
+        {"kind": kind, "key_id": ids[key], "seq": seq}
+        for seq, refs in materialised
+        for kind, key in refs
+    ]
+    if not params:
+        return
+    dialect_insert = postgresql.insert if tx.conn.dialect.name == "postgresql" else sqlite.insert
+    tx.conn.execute(dialect_insert(statement_refs).on_conflict_do_nothing(), params)
+
+
+def mark_voided(conn: Connection, statement_ids: Sequence[str]) -> None:
+    """Flag statements as voided, except voiding statements, which can never be voided."""
+    if statement_ids:
+        conn.execute(
+            update(statements)
+            .where(statements.c.statement_id.in_(statement_ids), statements.c.is_voiding.is_(False))
+            .values(voided=True)
+        )
+
+
+def voiding_targets(conn: Connection, statement_ids: Sequence[str]) -> set[str]:
+    """Which of `statement_ids` are targeted by a stored voiding statement."""
+    rows = conn.execute(
+        select(statements.c.target_id).where(
+            statements.c.target_id.in_(statement_ids), statements.c.is_voiding.is_(True)
+        )
+    )
+    return {row[0] for row in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class StatementFilter:
+    """A query over stored statements; `refs` are ANDed (kind, key value) pairs."""
+
+    refs: tuple[RefRow, ...] = ()
+    since_us: int | None = None
+    until_us: int | None = None
+    after_seq: int | None = None  # exclusive bound in the direction of travel (paging)
+    max_seq: int | None = None  # the newest statement a paged query may return
+    ascending: bool = False
+    limit: int = 100
+
+
+def max_seq(conn: Connection) -> int:
+    return int(conn.execute(select(func.coalesce(func.max(statements.c.seq), 0))).scalar_one())
+
+
+def query_statements(
+    conn: Connection, cache: KeyCache, flt: StatementFilter
+) -> list[StoredStatement]:
+    """Statements matching `flt` that are not voided, in stored order, at most `limit` of them."""
+    key_ids = lookup_keys(conn, cache, (key for _, key in flt.refs))
+    if len(key_ids) < len({key for _, key in flt.refs}):
+        return []  # a filter value nothing was ever stored under
+    conds = [statements.c.voided.is_(False)]
+    seq_bounds = _seq_bounds(conn, flt)
+    if seq_bounds is None:
+        return []
+    if flt.since_us is not None:
+        conds.append(statements.c.stored_us > flt.since_us)
+    if flt.until_us is not None:
+        conds.append(statements.c.stored_us <= flt.until_us)
+    seq_col = statements.c.seq
+    source = statements
+    if flt.refs:
+        driver = statement_refs.alias("r0")
+        kind, key = flt.refs[0]
+        conds += [driver.c.kind == kind, driver.c.key_id == key_ids[key]]
+        source = driver.join(statements, statements.c.seq == driver.c.seq)
+        seq_col = driver.c.seq
+        for i, (kind, key) in enumerate(flt.refs[1:], start=1):
+            other = statement_refs.alias(f"r{i}")
+            conds.append(
+                exists().where(
+                    and_(
+                        other.c.kind == kind, other.c.key_id == key_ids[key], other.c.seq == seq_col
+                    )
+                )
+            )
+    low, high = seq_bounds
+    if low is not None:
+        conds.append(seq_col >= low)
+    if high is not None:
+        conds.append(seq_col <= high)
+    if flt.after_seq is not None:
+        conds.append(seq_col > flt.after_seq if flt.ascending else seq_col < flt.after_seq)
+    query = (
+        select(*_COLUMNS)
+        .select_from(source)
+        .where(*conds)
+        .order_by(seq_col.asc() if flt.ascending else seq_col.desc())
+        .limit(flt.limit)
+    )
+    return _rows(conn.execute(query))
+
+
+def _seq_bounds(conn: Connection, flt: StatementFilter) -> tuple[int | None, int | None] | None:
+    """Turn since/until into a seq range so the reference index alone serves the filter.
+
+    `stored` grows with `seq` (both are assigned by the writer), so the first statement stored
+    after `since` starts the range; the stored_us conditions are still applied to be exact.
+    None means nothing can match.
+    """
+    low: int | None = None
+    high = flt.max_seq
+    if flt.since_us is not None:
+        low = conn.execute(
+            select(statements.c.seq)
+            .where(statements.c.stored_us > flt.since_us)
+            .order_by(statements.c.stored_us.asc(), statements.c.seq.asc())
+            .limit(1)
+        ).scalar()
+        if low is None:
+            return None
+    if flt.until_us is not None:
+        last = conn.execute(
+            select(statements.c.seq)
+            .where(statements.c.stored_us <= flt.until_us)
+            .order_by(statements.c.stored_us.desc(), statements.c.seq.desc())
+            .limit(1)
+        ).scalar()
+        if last is None:
+            return None
+        high = last if high is None else min(high, last)
+    return low, high

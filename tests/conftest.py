@@ -1,0 +1,86 @@
+"""Fixtures: every API test runs against SQLite and PostgreSQL through the whole ASGI stack.
+
+PostgreSQL tests need PROFICIO_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test).
+Without it they skip, except under CI=true, where a missing database fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from proficio.app import create_app
+from proficio.settings import Settings, database_url_from
+from tests.factories import XAPIClient, create_test_credential
+
+POSTGRES_ENV = "PROFICIO_TEST_POSTGRES_URL"
+SKIP_REASON = (
+    f"PostgreSQL tests skipped: set {POSTGRES_ENV}=postgresql://USER@HOST:5432/DB to run them"
+)
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url and os.environ.get("CI") == "true":
+        pytest.fail(f"{POSTGRES_ENV} must be set when CI=true: PostgreSQL tests may not skip")
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'proficio.db'}"
+        return
+    base = _postgres_url()
+    if not base:
+        pytest.skip(SKIP_REASON)
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(database_url_from(base))
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in base else "?"
+    try:
+        yield database_url_from(base) + f"{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, statements_page_size=50)
+
+
+@pytest.fixture
+def app_client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+ALL_SCOPES = ["all"]
+
+
+@pytest.fixture
+def lrs(app_client: TestClient, settings: Settings) -> XAPIClient:
+    """An xAPI client holding a credential with the `all` scope."""
+    key, secret = create_test_credential(settings, ALL_SCOPES)
+    return XAPIClient(app_client, key, secret)
+
+
+@pytest.fixture
+def make_client(app_client: TestClient, settings: Settings):  # type: ignore[no-untyped-def]
+    """Build more clients with other scopes: `make_client(["statements/read/mine"])`."""
+
+    def build(scopes: list[str], name: str = "test client") -> XAPIClient:
+        key, secret = create_test_credential(settings, scopes, name=name)
+        return XAPIClient(app_client, key, secret)
+
+    return build

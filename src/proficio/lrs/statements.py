@@ -138,10 +138,11 @@ def store_statements(
     store.insert_statements(tx, keys, rows)
 
     voided = [p.target_id for p in new if p.is_voiding and p.target_id]
+    referrers = store.referring_statements(conn, [p.statement_id for p in new])
+    # A voiding statement may arrive before the statement it voids.
+    voided += [r.target_id for r in referrers if r.is_voiding and r.target_id]
     store.mark_voided(conn, voided)
-    late = [p.statement_id for p in new if not p.is_voiding]
-    store.mark_voided(conn, sorted(store.voiding_targets(conn, late)))
-    _pass_refs_to_referrers(tx, keys, [p.statement_id for p in new])
+    _pass_refs_to_referrers(tx, keys, referrers)
     return [p.statement_id for p in prepared]
 
 
@@ -165,11 +166,11 @@ def _inherited_refs(
     return refs
 
 
-def _pass_refs_to_referrers(tx: Tx, keys: KeyCache, new_ids: list[str]) -> None:
+def _pass_refs_to_referrers(
+    tx: Tx, keys: KeyCache, referrers: list[store.StoredStatement]
+) -> None:
     """Statements stored earlier that target a new one now also match what it matches."""
-    frontier = new_ids
     for _ in range(_MAX_REF_DEPTH):
-        referrers = store.referring_statements(tx.conn, frontier)
         if not referrers:
             return
         items = []
@@ -178,4 +179,4 @@ def _pass_refs_to_referrers(tx: Tx, keys: KeyCache, new_ids: list[str]) -> None:
             refs = inheritable(statement_refs(body)) | _inherited_refs(tx.conn, row.target_id, {})
             items.append((row.seq, [(int(kind), key) for kind, key in refs]))
         store.add_refs(tx, keys, items)
-        frontier = [row.statement_id for row in referrers]
+        referrers = store.referring_statements(tx.conn, [row.statement_id for row in referrers])

@@ -69,6 +69,8 @@ _CORE_KEYS: Final = frozenset(
 )
 # A SubStatement is a Statement without these (Part Two 2.4.4.3.s8.b3, XAPI-00067 to 00070).
 _NOT_IN_SUBSTATEMENT: Final = ("id", "stored", "version", "authority")
+# Properties only an Agent or Group has: an object with them but no objectType is a mistake.
+_AGENT_OR_GROUP_KEYS: Final = IFI_KEYS | {"member"}
 _VERB_KEYS: Final = frozenset({"id", "display"})
 _STATEMENT_REF_KEYS: Final = frozenset({"objectType", "id"})
 _RESULT_KEYS: Final = frozenset(
@@ -216,7 +218,7 @@ def _check_object(value: object, path: str, profile: _Profile, *, nested: bool) 
         wrong_type(value, "an object", path)
     object_type = value.get("objectType", MISSING)
     if object_type is MISSING or object_type == "Activity":
-        if object_type is MISSING and not IFI_KEYS.isdisjoint(value):
+        if object_type is MISSING and not _AGENT_OR_GROUP_KEYS.isdisjoint(value):
             # An Agent or Group as object must say so (2.4.4.2.s1.b1).
             fail("is required when the object is an Agent or Group", f"{path}.objectType")
         validate_activity(value, path)

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection
 
-from proficio.storage.schema import lrs_keys
+from proficio.storage import rawsql
 from proficio.storage.writer import Tx
 
 _CACHE_LIMIT = 200_000
@@ -35,8 +34,10 @@ def _select_ids(conn: Connection, values: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for start in range(0, len(values), _CHUNK):
         chunk = values[start : start + _CHUNK]
-        rows = conn.execute(
-            select(lrs_keys.c.value, lrs_keys.c.id).where(lrs_keys.c.value.in_(chunk))
+        rows = rawsql.execute(
+            conn,
+            f"SELECT value, id FROM lrs_keys WHERE value IN ({rawsql.placeholders(len(chunk))})",
+            chunk,
         )
         found.update({value: key_id for value, key_id in rows})
     return found
@@ -75,9 +76,11 @@ def intern_keys(tx: Tx, cache: KeyCache, values: Iterable[str]) -> dict[str, int
     found = _select_ids(conn, missing)
     new = [v for v in missing if v not in found]
     if new:
-        dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        stmt = dialect_insert(lrs_keys).on_conflict_do_nothing(index_elements=["value"])
-        conn.execute(stmt, [{"value": v} for v in new])
+        rawsql.executemany(
+            conn,
+            "INSERT INTO lrs_keys (value) VALUES (?) ON CONFLICT (value) DO NOTHING",
+            [(v,) for v in new],
+        )
         found.update(_select_ids(conn, new))
     tx.on_commit(lambda: cache.update(found))
     result.update(found)

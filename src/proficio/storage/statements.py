@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, exists, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, and_, exists, func, select
 
+from proficio.storage import rawsql
 from proficio.storage.keys import KeyCache, intern_keys, lookup_keys
 from proficio.storage.schema import statement_refs, statements
 from proficio.storage.writer import Tx
@@ -55,13 +55,34 @@ def _rows(result: Iterable[Sequence[object]]) -> list[StoredStatement]:
     return [StoredStatement(*row) for row in result]  # type: ignore[arg-type]
 
 
-def get_statements(conn: Connection, statement_ids: Sequence[str]) -> dict[str, StoredStatement]:
-    found: dict[str, StoredStatement] = {}
-    for start in range(0, len(statement_ids), 500):
-        chunk = statement_ids[start : start + 500]
-        rows = conn.execute(select(*_COLUMNS).where(statements.c.statement_id.in_(chunk)))
-        found.update({row.statement_id: row for row in _rows(rows)})
+_SELECT = (
+    "SELECT seq, statement_id, stored_us, voided, is_voiding, target_id, {body} FROM statements"
+)
+_CHUNK = 500
+
+
+def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
+    return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]
+
+
+def _marks(values: Sequence[object]) -> str:
+    return rawsql.placeholders(len(values))
+
+
+def _select_where(conn: Connection, column: str, values: Sequence[str]) -> list[StoredStatement]:
+    body = "CAST(body AS TEXT)" if conn.dialect.name == "postgresql" else "body"
+    found: list[StoredStatement] = []
+    for chunk in _chunks(values):
+        sql = _SELECT.format(body=body) + f" WHERE {column} IN ({_marks(chunk)})"
+        found += [
+            StoredStatement(seq, sid, stored, bool(voided), bool(voiding), target, text)
+            for seq, sid, stored, voided, voiding, target, text in rawsql.execute(conn, sql, chunk)
+        ]
     return found
+
+
+def get_statements(conn: Connection, statement_ids: Sequence[str]) -> dict[str, StoredStatement]:
+    return {row.statement_id: row for row in _select_where(conn, "statement_id", statement_ids)}
 
 
 def get_by_seqs(conn: Connection, seqs: Sequence[int]) -> list[StoredStatement]:
@@ -70,27 +91,24 @@ def get_by_seqs(conn: Connection, seqs: Sequence[int]) -> list[StoredStatement]:
 
 def referring_statements(conn: Connection, target_ids: Sequence[str]) -> list[StoredStatement]:
     """Statements whose object is a StatementRef to one of `target_ids`."""
-    return _rows(conn.execute(select(*_COLUMNS).where(statements.c.target_id.in_(target_ids))))
+    return _select_where(conn, "target_id", target_ids)
 
 
 def insert_statements(tx: Tx, cache: KeyCache, rows: Sequence[NewStatement]) -> list[int]:
     """Insert statements and their references; returns their seq numbers in order."""
     conn = tx.conn
-    result = conn.execute(
-        statements.insert().returning(statements.c.seq, sort_by_parameter_order=True),
-        [
-            {
-                "statement_id": r.statement_id,
-                "stored_us": r.stored_us,
-                "voided": False,
-                "is_voiding": r.is_voiding,
-                "target_id": r.target_id,
-                "body": r.body,
-            }
-            for r in rows
-        ],
+    body = "CAST(? AS JSONB)" if conn.dialect.name == "postgresql" else "?"
+    rawsql.executemany(
+        conn,
+        "INSERT INTO statements (statement_id, stored_us, voided, is_voiding, target_id, body)"
+        f" VALUES (?, ?, ?, ?, ?, {body})",
+        [(r.statement_id, r.stored_us, False, r.is_voiding, r.target_id, r.body) for r in rows],
     )
-    seqs = [row[0] for row in result]
+    seq_of: dict[str, int] = {}
+    for chunk in _chunks([r.statement_id for r in rows]):
+        sql = f"SELECT statement_id, seq FROM statements WHERE statement_id IN ({_marks(chunk)})"
+        seq_of.update(rawsql.execute(conn, sql, chunk))  # type: ignore[arg-type]
+    seqs = [seq_of[r.statement_id] for r in rows]
     add_refs(tx, cache, [(seq, r.refs) for seq, r in zip(seqs, rows, strict=True)])
     return seqs
 
@@ -98,35 +116,22 @@ def insert_statements(tx: Tx, cache: KeyCache, rows: Sequence[NewStatement]) -> 
 def add_refs(tx: Tx, cache: KeyCache, items: Sequence[tuple[int, Iterable[RefRow]]]) -> None:
     materialised = [(seq, list(refs)) for seq, refs in items]
     ids = intern_keys(tx, cache, (key for _, refs in materialised for _, key in refs))
-    params = [
-        {"kind": kind, "key_id": ids[key], "seq": seq}
-        for seq, refs in materialised
-        for kind, key in refs
-    ]
-    if not params:
-        return
-    dialect_insert = postgresql.insert if tx.conn.dialect.name == "postgresql" else sqlite.insert
-    tx.conn.execute(dialect_insert(statement_refs).on_conflict_do_nothing(), params)
+    rawsql.executemany(
+        tx.conn,
+        "INSERT INTO statement_refs (kind, key_id, seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        [(kind, ids[key], seq) for seq, refs in materialised for kind, key in refs],
+    )
 
 
 def mark_voided(conn: Connection, statement_ids: Sequence[str]) -> None:
     """Flag statements as voided, except voiding statements, which can never be voided."""
-    if statement_ids:
-        conn.execute(
-            update(statements)
-            .where(statements.c.statement_id.in_(statement_ids), statements.c.is_voiding.is_(False))
-            .values(voided=True)
+    for chunk in _chunks(statement_ids):
+        rawsql.execute(
+            conn,
+            f"UPDATE statements SET voided = ? WHERE statement_id IN ({_marks(chunk)})"
+            " AND is_voiding = ?",
+            [True, *chunk, False],
         )
-
-
-def voiding_targets(conn: Connection, statement_ids: Sequence[str]) -> set[str]:
-    """Which of `statement_ids` are targeted by a stored voiding statement."""
-    rows = conn.execute(
-        select(statements.c.target_id).where(
-            statements.c.target_id.in_(statement_ids), statements.c.is_voiding.is_(True)
-        )
-    )
-    return {row[0] for row in rows}
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,6 +120,19 @@ class Writer:
     def _run_jobs(
         self, conn: Connection, jobs: list[_Job], tx: Tx, results: list[tuple[_Job, bool, Any]]
     ) -> None:
+        if len(jobs) == 1:  # nothing to isolate it from: skip the savepoint
+            job = jobs[0]
+            try:
+                with conn.begin():
+                    value = job.fn(tx)
+            except (ProficioError, DBAPIError) as exc:
+                if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+                    raise
+                results.append((job, False, exc))
+                tx.after_commit.clear()
+            else:
+                results.append((job, True, value))
+            return
         with conn.begin():
             for job in jobs:
                 job_tx = Tx(conn)

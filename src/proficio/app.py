@@ -7,13 +7,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
+from starlette.types import Scope
 
 from proficio.auth.basic import Authenticator
 from proficio.context import AppContext
 from proficio.error_handlers import install_error_handlers
 from proficio.lrs.alternate import AlternateRequestSyntax
 from proficio.lrs.routes import router as lrs_router
-from proficio.lrs.versions import VERSION_HEADER, VersionHeaderMiddleware
+from proficio.lrs.timestamps import iso_from_us
+from proficio.lrs.versions import VERSION_HEADER, XAPIHeadersMiddleware
 from proficio.settings import Settings
 from proficio.storage.database import Database
 from proficio.storage.migrate import upgrade
@@ -24,6 +26,11 @@ EXPOSED_HEADERS = [
     "X-Experience-API-Consistent-Through",
     VERSION_HEADER,
 ]
+
+
+def _consistent_through(scope: Scope) -> str:
+    ctx: AppContext = scope["app"].state.proficio
+    return iso_from_us(int(ctx.db.consistent_through() * 1_000_000))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -46,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         AlternateRequestSyntax, prefix="/xapi/", max_body_bytes=settings.max_body_bytes
     )
-    app.add_middleware(VersionHeaderMiddleware)
+    app.add_middleware(XAPIHeadersMiddleware, consistent_through=_consistent_through)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],

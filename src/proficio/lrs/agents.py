@@ -40,13 +40,16 @@ def identity_keys(agent: dict[str, Any]) -> set[str]:
 
 
 def ids_only(agent: dict[str, Any]) -> dict[str, Any]:
-    """The agent reduced to what `format=ids` returns: objectType, IFI, and for groups members."""
+    """The agent reduced to what `format=ids` returns: objectType and IFI; an anonymous Group
+    keeps its members, reduced the same way."""
     out: dict[str, Any] = {}
     if "objectType" in agent:
         out["objectType"] = agent["objectType"]
+    has_ifi = False
     for prop in IFI_PROPERTIES:
         if prop in agent:
             out[prop] = agent[prop]
-    if "member" in agent:
+            has_ifi = True
+    if "member" in agent and not has_ifi:
         out["member"] = [ids_only(m) for m in agent["member"]]
     return out

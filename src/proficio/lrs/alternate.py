@@ -92,6 +92,8 @@ class AlternateRequestSyntax:
             else:
                 query.append((name, value))
         headers[b"content-length"] = str(len(content)).encode()
+        if content and b"content-type" not in headers:
+            headers[b"content-type"] = b"application/json"  # what a form's content holds
         new_scope = {
             **scope,
             "method": method,

@@ -14,10 +14,7 @@ FORMATS = ("exact", "ids", "canonical")
 
 
 def _ids_activity(activity: dict[str, Any]) -> dict[str, Any]:
-    out = {"id": activity["id"]}
-    if "objectType" in activity:
-        out["objectType"] = activity["objectType"]
-    return out
+    return {"id": activity["id"]}
 
 
 def _ids_object(obj: dict[str, Any]) -> dict[str, Any]:
@@ -45,8 +42,6 @@ def _ids_core(statement: dict[str, Any]) -> dict[str, Any]:
         if "contextActivities" in context:
             context["contextActivities"] = {
                 name: [_ids_activity(a) for a in value]
-                if isinstance(value, list)
-                else [_ids_activity(value)]
                 for name, value in context["contextActivities"].items()
             }
         out["context"] = context

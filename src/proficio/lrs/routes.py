@@ -17,12 +17,11 @@ from proficio.lrs import queries
 from proficio.lrs.formats import parse_accept_language, to_canonical, to_ids
 from proficio.lrs.http import mine_key, read_json, single_params, xapi_caller
 from proficio.lrs.statements import prepare_statements, store_statements
-from proficio.lrs.timestamps import http_date_from_us, iso_from_us
+from proficio.lrs.timestamps import http_date_from_us
 from proficio.lrs.versions import ACCEPTED_VERSIONS
 
 router = APIRouter(prefix="/xapi")
 STATEMENTS_PATH = "/xapi/statements"
-CONSISTENT_THROUGH = "X-Experience-API-Consistent-Through"
 
 
 @router.get("/about")
@@ -84,7 +83,6 @@ async def get_statements(request: Request) -> Response:
     _, caller, reach = await xapi_caller(request, ctx, Action.READ_STATEMENTS)
     query = queries.parse_query(single_params(request))
     mine = mine_key(caller, reach)
-    consistent = iso_from_us(int(ctx.db.consistent_through() * 1_000_000))
     preferred = parse_accept_language(request.headers.get("accept-language"))
     if query.statement_id or query.voided_statement_id:
         statement_id = query.statement_id or query.voided_statement_id
@@ -98,10 +96,7 @@ async def get_statements(request: Request) -> Response:
             )
         )
         body = _formatted(row.body, query.format, preferred)
-        headers = {
-            CONSISTENT_THROUGH: consistent,
-            "Last-Modified": http_date_from_us(row.stored_us),
-        }
+        headers = {"Last-Modified": http_date_from_us(row.stored_us)}
         return _respond(request, body, headers, query.attachments)
     page = await ctx.db.read(
         lambda conn: queries.find_statements(
@@ -111,7 +106,7 @@ async def get_statements(request: Request) -> Response:
     more = f"{STATEMENTS_PATH}?more={queries.encode_more(page.more)}" if page.more else ""
     items = b",".join(_formatted(b, query.format, preferred) for b in page.bodies)
     body = b'{"statements":[' + items + b'],"more":' + orjson.dumps(more) + b"}"
-    headers = {CONSISTENT_THROUGH: consistent}
+    headers = {}
     if page.last_stored_us is not None:
         headers["Last-Modified"] = http_date_from_us(page.last_stored_us)
     return _respond(request, body, headers, query.attachments)

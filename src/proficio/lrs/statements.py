@@ -59,6 +59,10 @@ def prepare_statements(
         seen[statement_id] = path
         body["id"] = statement_id
         body["authority"] = authority
+        _context_activities_as_lists(body)
+        if body["object"].get("objectType") == "SubStatement":
+            body["object"] = dict(body["object"])
+            _context_activities_as_lists(body["object"])
         body.setdefault("version", DEFAULT_VERSION)
         is_voiding = body["verb"]["id"] == VOIDED_VERB
         target_id = statement_target(body)
@@ -77,6 +81,18 @@ def prepare_statements(
             )
         )
     return prepared
+
+
+def _context_activities_as_lists(statement: dict[str, Any]) -> None:
+    """A single context activity is stored (and so returned) as an array (Data 2.4.6.2)."""
+    context = statement.get("context")
+    if not context or "contextActivities" not in context:
+        return
+    lists = {
+        name: value if isinstance(value, list) else [value]
+        for name, value in context["contextActivities"].items()
+    }
+    statement["context"] = {**context, "contextActivities": lists}
 
 
 def store_statements(
@@ -166,9 +182,7 @@ def _inherited_refs(
     return refs
 
 
-def _pass_refs_to_referrers(
-    tx: Tx, keys: KeyCache, referrers: list[store.StoredStatement]
-) -> None:
+def _pass_refs_to_referrers(tx: Tx, keys: KeyCache, referrers: list[store.StoredStatement]) -> None:
     """Statements stored earlier that target a new one now also match what it matches."""
     for _ in range(_MAX_REF_DEPTH):
         if not referrers:

@@ -243,10 +243,10 @@ def _check_object(value: object, path: str, profile: _Profile, *, nested: bool) 
 def _check_statement_ref(value: object, path: str) -> None:
     """A Statement Reference: objectType "StatementRef" and a UUID id (2.4.4.3, XAPI-00072)."""
     ref = as_object(value, path)
-    if not ref.keys() <= _STATEMENT_REF_KEYS:
-        reject_unknown(ref, _STATEMENT_REF_KEYS, path)
     if ref.get("objectType") != "StatementRef":
         fail("must be StatementRef", f"{path}.objectType")
+    if not ref.keys() <= _STATEMENT_REF_KEYS:
+        reject_unknown(ref, _STATEMENT_REF_KEYS, path)
     statement_id = ref.get("id", MISSING)
     if statement_id is MISSING:
         fail("is required", f"{path}.id")

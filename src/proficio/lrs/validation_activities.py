@@ -55,13 +55,13 @@ def validate_activity(value: object, path: str) -> None:
     """An Activity: objectType "Activity" if present, an IRI id, an optional definition."""
     if type(value) is not dict:
         wrong_type(value, "an Activity (an object)", path)
-    if not value.keys() <= ACTIVITY_KEYS:
-        reject_unknown(value, ACTIVITY_KEYS, path)
     object_type = value.get("objectType", MISSING)
     if object_type is not MISSING and object_type != "Activity":
         if type(object_type) is not str:
             wrong_type(object_type, "a string", child(path, "objectType"))
         fail("must be Activity", child(path, "objectType"))
+    if not value.keys() <= ACTIVITY_KEYS:
+        reject_unknown(value, ACTIVITY_KEYS, path)
     activity_id = value.get("id", MISSING)
     if activity_id is MISSING:
         fail("is required", child(path, "id"))

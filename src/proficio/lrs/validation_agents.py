@@ -44,11 +44,11 @@ def validate_agent(agent: object, *, path: str) -> None:
 
 def check_agent(obj: dict[str, Any], path: str) -> None:
     """An Agent (objectType absent or "Agent") with exactly one IFI (XAPI-00032 to XAPI-00034)."""
-    if not obj.keys() <= AGENT_KEYS:
-        reject_unknown(obj, AGENT_KEYS, path)
     object_type = obj.get("objectType", MISSING)
     if object_type is not MISSING and object_type != "Agent":
         _wrong_object_type(object_type, "Agent", path)
+    if not obj.keys() <= AGENT_KEYS:
+        reject_unknown(obj, AGENT_KEYS, path)
     found = _check_identity(obj, path)
     if found != 1:
         fail(
@@ -60,10 +60,10 @@ def check_agent(obj: dict[str, Any], path: str) -> None:
 
 def check_group(obj: dict[str, Any], path: str) -> int:
     """A Group (objectType "Group"); returns how many members it lists (XAPI-00035 to 00037)."""
-    if not obj.keys() <= GROUP_KEYS:
-        reject_unknown(obj, GROUP_KEYS, path)
     if obj.get("objectType") != "Group":
         _wrong_object_type(obj.get("objectType", MISSING), "Group", path)
+    if not obj.keys() <= GROUP_KEYS:
+        reject_unknown(obj, GROUP_KEYS, path)
     found = _check_identity(obj, path)
     members = obj.get("member", MISSING)
     if members is MISSING:
@@ -94,9 +94,12 @@ def check_group(obj: dict[str, Any], path: str) -> int:
 def validate_authority(value: object, path: str) -> None:
     """An Agent, or for 3-legged OAuth an anonymous Group of exactly two Agents (2.4.9)."""
     obj = as_object(value, path)
-    if obj.get("objectType") != "Group":
+    object_type = obj.get("objectType", MISSING)
+    if object_type is MISSING or object_type == "Agent":
         check_agent(obj, path)
         return
+    if object_type != "Group":
+        _wrong_object_type(object_type, "Agent or Group", path)
     if not IFI_KEYS.isdisjoint(obj):
         fail("an authority Group must be an anonymous Group of two Agents", path)
     if check_group(obj, path) != 2:

@@ -1,8 +1,8 @@
 """Checks every part of a statement shares: types, nulls, unknown properties, IRIs, UUIDs,
 language maps and extensions (xAPI 1.0.3 Part Two 2.2, 4.1 and 4.2).
 
-Every check takes the value and its property path and raises `InvalidStatement` naming that
-path. Paths are built only as deep as the validator walks, and the reason says which rule broke.
+Every check raises `InvalidStatement` with the property path of the offending value and one
+short reason naming the rule it breaks ("must be an IRI", "unknown property").
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ the 1.0.3 implementation. Every response carries the version the LRS speaks.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -15,6 +16,8 @@ from proficio.errors import BadRequest
 VERSION_HEADER = "X-Experience-API-Version"
 SERVED_VERSION = "1.0.3"
 ACCEPTED_VERSIONS = ("1.0.0", "1.0.1", "1.0.2", "1.0.3")
+CONSISTENT_THROUGH_HEADER = "X-Experience-API-Consistent-Through"
+_CONSISTENT = CONSISTENT_THROUGH_HEADER.lower().encode()
 _VERSION_RE = re.compile(r"^1\.0(\.\d+)?$")
 
 
@@ -31,23 +34,31 @@ def check_version(header: str | None) -> str:
     return SERVED_VERSION
 
 
-class VersionHeaderMiddleware:
-    """Adds the version header to every response (errors included)."""
+class XAPIHeadersMiddleware:
+    """Adds the version header to every response, and X-Experience-API-Consistent-Through to
+    every response of a statements GET or HEAD, errors included (Communication 2.1.3.s2.b5)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, consistent_through: Callable[[Scope], str]) -> None:
         self.app = app
-        self._header = (VERSION_HEADER.lower().encode(), SERVED_VERSION.encode())
+        self._consistent_through = consistent_through
+        self._version = (VERSION_HEADER.lower().encode(), SERVED_VERSION.encode())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        consistent: bytes | None = None
+        if scope["method"] in ("GET", "HEAD") and scope["path"].endswith("/xapi/statements"):
+            # Taken before the query runs, so it is a true lower bound for its results.
+            consistent = self._consistent_through(scope).encode()
 
-        async def send_with_version(message: Message) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", []) if h[0] != self._header[0]]
-                headers.append(self._header)
+                headers = [h for h in message.get("headers", []) if h[0] != self._version[0]]
+                headers.append(self._version)
+                if consistent is not None:
+                    headers.append((_CONSISTENT, consistent))
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, send_with_version)
+        await self.app(scope, receive, send_with_headers)

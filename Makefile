@@ -11,4 +11,4 @@ test:
 	.venv/bin/python -m pytest
 
 docs:
-	.venv/bin/python -m proficio.docs_gen
+	.venv/bin/python -m proficio.docs

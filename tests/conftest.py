@@ -56,7 +56,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, statements_page_size=50)
+    return Settings(database_url=database_url, statements_page_size=50, auth_cache_seconds=0.2)
 
 
 @pytest.fixture

@@ -4,12 +4,16 @@ alternate request syntax, CORS, /about (xAPI 1.0.3 Part Three 1.3, 2.8, 3.3, 4).
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable
 from urllib.parse import urlencode
 
 from fastapi.testclient import TestClient
 
+from proficio.auth.credentials import revoke_credential
+from proficio.settings import Settings
+from proficio.storage.database import Database
 from tests.factories import VERSION, XAPIClient, basic, statement
 
 ClientFactory = Callable[..., XAPIClient]
@@ -147,3 +151,13 @@ def test_cors_preflight_allows_browser_content(app_client: TestClient) -> None:
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == "*"
     assert "authorization" in response.headers["access-control-allow-headers"].lower()
+
+
+def test_revoked_credential_is_refused(lrs: XAPIClient, settings: Settings) -> None:
+    assert lrs.get().status_code == 200
+    db = Database(settings.database_url)
+    with db.transaction() as tx:
+        revoke_credential(tx.conn, key=lrs.key)
+    db.close()
+    time.sleep(settings.auth_cache_seconds + 0.05)  # checked credentials are remembered this long
+    assert lrs.get().status_code == 401

@@ -41,7 +41,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
         if settings.migrate_on_start:
             upgrade(db.engine)
-        app.state.proficio = AppContext(settings=settings, db=db, authenticator=Authenticator(db))
+        app.state.proficio = AppContext(
+            settings=settings,
+            db=db,
+            authenticator=Authenticator(db, ttl_seconds=settings.auth_cache_seconds),
+        )
         try:
             yield
         finally:

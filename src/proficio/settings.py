@@ -54,6 +54,12 @@ class Settings(BaseSettings):
         default="FULL",
         description="SQLite `synchronous` pragma; FULL makes each commit survive power loss.",
     )
+    auth_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=300,
+        description="How long a checked credential is remembered; a revocation takes this long.",
+    )
     migrate_on_start: bool = Field(
         default=True, description="Apply database migrations when the app starts."
     )

@@ -1,7 +1,7 @@
 """HTTP Basic authentication against stored credentials (xAPI 1.0.3 Part Three 4.0).
 
-Checked credentials are remembered for a few seconds so a busy client does not cost a database
-read per request; a revocation therefore takes effect within `TTL_SECONDS`.
+Checked credentials are remembered for a few seconds (`auth_cache_seconds`) so a busy client
+does not cost a database read per request; a revocation takes effect within that time.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from proficio.auth.credentials import authenticate, hash_secret
 from proficio.auth.scopes import Caller
 from proficio.errors import Unauthorized
 from proficio.storage.database import Database
-
-TTL_SECONDS = 5.0
 
 
 def parse_basic(header: str | None) -> tuple[str, str]:
@@ -37,8 +35,9 @@ def parse_basic(header: str | None) -> tuple[str, str]:
 
 
 class Authenticator:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, ttl_seconds: float) -> None:
         self._db = db
+        self._ttl = ttl_seconds
         self._recent: dict[tuple[str, str], tuple[float, Caller]] = {}
 
     async def caller(self, header: str | None) -> Caller:
@@ -46,7 +45,7 @@ class Authenticator:
         cache_key = (key, hash_secret(secret))
         hit = self._recent.get(cache_key)
         now = time.monotonic()
-        if hit is not None and now - hit[0] < TTL_SECONDS:
+        if hit is not None and now - hit[0] < self._ttl:
             return hit[1]
         caller = await self._db.read(lambda conn: authenticate(conn, key=key, secret=secret))
         if len(self._recent) > 10_000:

@@ -15,14 +15,14 @@ IFI_PROPERTIES = ("mbox", "mbox_sha1sum", "openid", "account")
 def ifi_key(agent: dict[str, Any]) -> str | None:
     """The agent's IFI as one string (``mbox:mailto:a@b``), or None for an anonymous Group."""
     if "mbox" in agent:
-        return "mbox:" + agent["mbox"].lower()
+        return "mbox:" + str(agent["mbox"]).lower()
     if "mbox_sha1sum" in agent:
-        return "mbox_sha1sum:" + agent["mbox_sha1sum"].lower()
+        return "mbox_sha1sum:" + str(agent["mbox_sha1sum"]).lower()
     if "openid" in agent:
-        return "openid:" + agent["openid"]
+        return "openid:" + str(agent["openid"])
     account = agent.get("account")
     if account is not None:
-        return "account:" + account["homePage"] + "|" + account["name"]
+        return f"account:{account['homePage']}|{account['name']}"
     return None
 
 

@@ -85,7 +85,7 @@ def _timestamp_us(name: str, value: str) -> int:
     try:
         return us_from_datetime(parse_timestamp(value))
     except ValueError:
-        raise BadRequest("must be an ISO 8601 timestamp with a time zone", field=name) from None
+        raise BadRequest("must be an ISO 8601 timestamp", field=name) from None
 
 
 def _agent_key(value: str) -> str:

@@ -32,12 +32,15 @@ def validate_agent(agent: object, *, path: str) -> None:
 
     Without an objectType the value is an Agent (Part Two 2.4.2.1, XAPI-00031).
     """
-    obj = as_object(agent, path)
-    object_type = obj.get("objectType", MISSING)
+    if type(agent) is not dict:
+        wrong_type(agent, "an object", path)
+    object_type = agent.get("objectType", MISSING)
     if object_type is MISSING or object_type == "Agent":
-        check_agent(obj, path)
+        if not agent.keys() <= AGENT_KEYS:
+            reject_unknown(agent, AGENT_KEYS, path)
+        _check_agent_identity(agent, path)
     elif object_type == "Group":
-        check_group(obj, path)
+        check_group(agent, path)
     else:
         _wrong_object_type(object_type, "Agent or Group", path)
 
@@ -49,6 +52,11 @@ def check_agent(obj: dict[str, Any], path: str) -> None:
         _wrong_object_type(object_type, "Agent", path)
     if not obj.keys() <= AGENT_KEYS:
         reject_unknown(obj, AGENT_KEYS, path)
+    _check_agent_identity(obj, path)
+
+
+def _check_agent_identity(obj: dict[str, Any], path: str) -> None:
+    """Check an Agent's name and IFIs; it must have exactly one IFI."""
     found = _check_identity(obj, path)
     if found != 1:
         fail(
@@ -59,9 +67,8 @@ def check_agent(obj: dict[str, Any], path: str) -> None:
 
 
 def check_group(obj: dict[str, Any], path: str) -> int:
-    """A Group (objectType "Group"); returns how many members it lists (XAPI-00035 to 00037)."""
-    if obj.get("objectType") != "Group":
-        _wrong_object_type(obj.get("objectType", MISSING), "Group", path)
+    """A Group, whose objectType "Group" the caller has checked; returns how many members it
+    lists (XAPI-00035 to XAPI-00037)."""
     if not obj.keys() <= GROUP_KEYS:
         reject_unknown(obj, GROUP_KEYS, path)
     found = _check_identity(obj, path)
@@ -162,8 +169,6 @@ def _check_account(value: object, path: str) -> None:
 
 def _wrong_object_type(object_type: object, expected: str, path: str) -> NoReturn:
     type_path = child(path, "objectType")
-    if object_type is MISSING:
-        fail(f"is required and must be {expected}", type_path)
     if type(object_type) is not str:
         wrong_type(object_type, "a string", type_path)
     fail(f"must be {expected}", type_path)

@@ -119,7 +119,6 @@ _TIMESTAMP_BASIC_RE: Final = re.compile(
 )
 
 TIMESTAMP_REASON: Final = "must be an ISO 8601 date and time"
-TIMESTAMP_ZONE_REASON: Final = "must include a time zone (Z or an offset such as +01:00)"
 TIMESTAMP_NEGATIVE_ZERO_REASON: Final = "must not use the -00:00 offset"
 
 
@@ -128,8 +127,10 @@ def parse_timestamp(value: str) -> datetime:
 
     Accepts ISO 8601 extended ("2024-05-01T12:30:00.123+02:00") and basic
     ("20240501T123000Z") date-times, with or without seconds and with any number of fraction
-    digits (kept to microseconds). A time zone is required and "-00:00", which RFC 3339 uses
-    for "offset unknown", is refused, as the conformance suite expects (XAPI-00123).
+    digits (kept to microseconds). A time zone SHOULD* be given (Data 4.5.s1.b4); one without
+    is read as UTC rather than refused, so statements a lenient LRS accepts are not lost.
+    "-00:00", which RFC 3339 uses for "offset unknown", is refused, as the conformance suite
+    expects (XAPI-00123).
     """
     if _TIMESTAMP_COMMON_RE.fullmatch(value) is not None and not value.endswith("-00:00"):
         try:
@@ -149,7 +150,7 @@ def _parse_any_timestamp(value: str) -> datetime:
     if zulu is not None:
         tz: timezone = UTC
     elif sign is None:
-        raise ValueError(TIMESTAMP_ZONE_REASON)
+        tz = UTC
     else:
         hours, minutes = int(off_h), int(off_m or 0)
         if hours > 23 or minutes > 59:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, exists, func, select
+from sqlalchemy.sql.expression import ColumnElement, FromClause
 
 from proficio.storage import rawsql
 from proficio.storage.keys import KeyCache, intern_keys, lookup_keys
@@ -107,7 +108,7 @@ def insert_statements(tx: Tx, cache: KeyCache, rows: Sequence[NewStatement]) -> 
     seq_of: dict[str, int] = {}
     for chunk in _chunks([r.statement_id for r in rows]):
         sql = f"SELECT statement_id, seq FROM statements WHERE statement_id IN ({_marks(chunk)})"
-        seq_of.update(rawsql.execute(conn, sql, chunk))  # type: ignore[arg-type]
+        seq_of.update(rawsql.execute(conn, sql, chunk))
     seqs = [seq_of[r.statement_id] for r in rows]
     add_refs(tx, cache, [(seq, r.refs) for seq, r in zip(seqs, rows, strict=True)])
     return seqs
@@ -158,7 +159,7 @@ def query_statements(
     key_ids = lookup_keys(conn, cache, (key for _, key in flt.refs))
     if len(key_ids) < len({key for _, key in flt.refs}):
         return []  # a filter value nothing was ever stored under
-    conds = [statements.c.voided.is_(False)]
+    conds: list[ColumnElement[bool]] = [statements.c.voided.is_(False)]
     seq_bounds = _seq_bounds(conn, flt)
     if seq_bounds is None:
         return []
@@ -167,7 +168,7 @@ def query_statements(
     if flt.until_us is not None:
         conds.append(statements.c.stored_us <= flt.until_us)
     seq_col = statements.c.seq
-    source = statements
+    source: FromClause = statements
     if flt.refs:
         driver = statement_refs.alias("r0")
         kind, key = flt.refs[0]

@@ -10,20 +10,21 @@ those keys.
 
 from __future__ import annotations
 
-from enum import IntEnum
-from typing import Any
+from typing import Any, Final
 
 from proficio.lrs.agents import identity_keys
 
 
-class RefKind(IntEnum):
-    AGENT = 1
-    RELATED_AGENT = 2
-    VERB = 3
-    ACTIVITY = 4
-    RELATED_ACTIVITY = 5
-    REGISTRATION = 6
-    AUTHORITY = 7
+class RefKind:
+    """Plain ints (not an IntEnum): they go to the database drivers as they are."""
+
+    AGENT: Final = 1
+    RELATED_AGENT: Final = 2
+    VERB: Final = 3
+    ACTIVITY: Final = 4
+    RELATED_ACTIVITY: Final = 5
+    REGISTRATION: Final = 6
+    AUTHORITY: Final = 7
 
 
 # The kinds a StatementRef passes on from its target to the statement that targets it.
@@ -38,7 +39,7 @@ INHERITED_KINDS = frozenset(
     }
 )
 
-Ref = tuple[RefKind, str]
+Ref = tuple[int, str]
 
 
 def _add_agent(refs: set[Ref], agent: dict[str, Any] | None, *, primary: bool) -> None:

@@ -35,6 +35,18 @@ class PreparedStatement:
     is_voiding: bool
     target_id: str | None
     refs: set[Ref]
+    # The body serialised without `stored` (assigned at commit); see `_with_stored`.
+    body_json: bytes = b""
+
+    def __post_init__(self) -> None:
+        self.body_json = orjson.dumps(self.body)
+
+    def stored_body(self, stored: str) -> str:
+        """The JSON to store: the body with `stored`, and `timestamp` defaulting to it."""
+        extra = f',"stored":"{stored}"'
+        if "timestamp" not in self.body:
+            extra += f',"timestamp":"{stored}"'
+        return self.body_json[:-1].decode() + extra + "}"
 
 
 def prepare_statements(
@@ -137,18 +149,17 @@ def store_statements(
     rows = []
     for p in new:
         stored_us = clock.next_us()
-        stored = iso_from_us(stored_us)
-        p.body["stored"] = stored
-        p.body.setdefault("timestamp", stored)
-        refs = p.refs | _inherited_refs(conn, p.target_id, in_batch)
+        refs = p.refs
+        if p.target_id is not None:
+            refs = refs | _inherited_refs(conn, p.target_id, in_batch)
         rows.append(
             store.NewStatement(
                 statement_id=p.statement_id,
                 stored_us=stored_us,
                 is_voiding=p.is_voiding,
                 target_id=p.target_id,
-                body=orjson.dumps(p.body).decode(),
-                refs=frozenset((int(kind), key) for kind, key in refs),
+                body=p.stored_body(iso_from_us(stored_us)),
+                refs=refs,
             )
         )
     store.insert_statements(tx, keys, rows)
@@ -191,6 +202,6 @@ def _pass_refs_to_referrers(tx: Tx, keys: KeyCache, referrers: list[store.Stored
         for row in referrers:
             body = orjson.loads(row.body)
             refs = inheritable(statement_refs(body)) | _inherited_refs(tx.conn, row.target_id, {})
-            items.append((row.seq, [(int(kind), key) for kind, key in refs]))
+            items.append((row.seq, refs))
         store.add_refs(tx, keys, items)
         referrers = store.referring_statements(tx.conn, [row.statement_id for row in referrers])

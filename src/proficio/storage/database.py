@@ -44,13 +44,23 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL") -> Engine:
     return create_engine(url, pool_size=16, max_overflow=8, pool_pre_ping=True)
 
 
+def _tune_writer(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        # The writer walks the reference index on every insert: keep its pages cached.
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
+        conn.commit()
+
+
+WRITER_CACHE_KIB = 64 * 1024
+
+
 class Database:
     """Owns the engine and the writer; services receive a connection from it, never commit."""
 
     def __init__(self, url: str, *, sqlite_synchronous: str = "FULL") -> None:
         self.url = url
         self.engine = make_engine(url, sqlite_synchronous=sqlite_synchronous)
-        self.writer = Writer(self.engine)
+        self.writer = Writer(self.engine, on_connect=_tune_writer)
 
     @property
     def dialect(self) -> str:

@@ -1,9 +1,9 @@
 """Driver-level SQL for the ingest hot path, written once for both backends.
 
-SQLAlchemy Core builds and caches a statement per call; for the few statements run for every
-stored statement (tens of thousands a second) that bookkeeping costs more than the database
-work, so they go to the driver directly. Write them with `?` placeholders; PostgreSQL's
-psycopg wants `%s`.
+SQLAlchemy Core builds a statement and a result object per call; for the few statements run
+for every stored statement (tens of thousands a second) that bookkeeping costs more than the
+database work, so they go to the DBAPI cursor of the caller's connection, inside the caller's
+transaction. Write them with `?` placeholders; PostgreSQL's psycopg wants `%s`.
 """
 
 from __future__ import annotations
@@ -19,13 +19,22 @@ def _for(conn: Connection, sql: str) -> str:
 
 
 def execute(conn: Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    result = conn.exec_driver_sql(_for(conn, sql), tuple(params))
-    return [tuple(row) for row in result] if result.returns_rows else []
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(_for(conn, sql), tuple(params))
+        return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
+    finally:
+        cursor.close()
 
 
 def executemany(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-    if rows:
-        conn.exec_driver_sql(_for(conn, sql), [tuple(r) for r in rows])
+    if not rows:
+        return
+    cursor = conn.connection.cursor()
+    try:
+        cursor.executemany(_for(conn, sql), rows)
+    finally:
+        cursor.close()
 
 
 def placeholders(count: int) -> str:

@@ -6,7 +6,7 @@ writes it, the same way on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, exists, func, select
@@ -27,7 +27,7 @@ class NewStatement:
     is_voiding: bool
     target_id: str | None
     body: str
-    refs: frozenset[RefRow]
+    refs: Set[RefRow]
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError
 
 from proficio.errors import ProficioError, ServiceUnavailable
 
@@ -50,8 +49,11 @@ _STOP = object()
 class Writer:
     """Runs write jobs on a single connection, committing every drained group at once."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, *, on_connect: Callable[[Connection], None] | None = None
+    ) -> None:
         self._engine = engine
+        self._on_connect = on_connect
         self._queue: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="proficio-writer", daemon=True)
         self.in_flight_since: float | None = None
@@ -88,6 +90,8 @@ class Writer:
             try:
                 if conn is None or conn.closed or conn.invalidated:
                     conn = self._engine.connect()
+                    if self._on_connect is not None:
+                        self._on_connect(conn)
                 self._commit_group(conn, [j for j in jobs if isinstance(j, _Job)])
             except Exception as exc:  # the database itself failed: nothing was acknowledged
                 log.exception("write group failed")
@@ -120,18 +124,16 @@ class Writer:
     def _run_jobs(
         self, conn: Connection, jobs: list[_Job], tx: Tx, results: list[tuple[_Job, bool, Any]]
     ) -> None:
+        """Run the group in one transaction. A job's own ProficioError (a 400, a 409) undoes only
+        that job; any other error fails the whole group, so nothing is acknowledged and lost."""
         if len(jobs) == 1:  # nothing to isolate it from: skip the savepoint
             job = jobs[0]
             try:
                 with conn.begin():
-                    value = job.fn(tx)
-            except (ProficioError, DBAPIError) as exc:
-                if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-                    raise
-                results.append((job, False, exc))
+                    results.append((job, True, job.fn(tx)))
+            except ProficioError as exc:
+                results[:] = [(job, False, exc)]
                 tx.after_commit.clear()
-            else:
-                results.append((job, True, value))
             return
         with conn.begin():
             for job in jobs:
@@ -139,13 +141,7 @@ class Writer:
                 try:
                     with conn.begin_nested():
                         value = job.fn(job_tx)
-                except (ProficioError, DBAPIError) as exc:
-                    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-                        raise
-                    results.append((job, False, exc))
-                    continue
-                except Exception as exc:  # a bug in one job must not sink the group
-                    log.exception("write job failed")
+                except ProficioError as exc:
                     results.append((job, False, exc))
                     continue
                 tx.after_commit.extend(job_tx.after_commit)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from proficio.app import create_app
 from proficio.settings import Settings, database_url_from
@@ -42,7 +43,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if not base:
         pytest.skip(SKIP_REASON)
     schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(database_url_from(base))
+    admin = create_engine(database_url_from(base), poolclass=NullPool)
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     separator = "&" if "?" in base else "?"

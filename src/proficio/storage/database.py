@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from proficio.errors import ServiceUnavailable
 from proficio.storage.writer import Tx, Writer
@@ -61,6 +61,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url, sqlite_synchronous=sqlite_synchronous)
         self.writer = Writer(self.engine, on_connect=_tune_writer)
+        # Hot-path SQL talks to the driver directly (rawsql), so its errors arrive unwrapped.
+        self._driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
 
     @property
     def dialect(self) -> str:
@@ -78,8 +80,8 @@ class Database:
         try:
             with self.engine.connect() as conn, conn.begin():
                 return fn(conn)
-        except OperationalError as exc:
-            raise ServiceUnavailable(f"the database is unavailable ({exc.orig})") from exc
+        except (DBAPIError, self._driver_error) as exc:
+            raise ServiceUnavailable(f"the database is unavailable ({exc})") from exc
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:

@@ -1,0 +1,67 @@
+"""Acknowledged data is never lost: kill -9 the server mid-load, restart it, and every
+statement that got a 200 is there (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx2 as httpx
+
+from tests.factories import VERSION, basic, statement
+from tests.live_server import LiveServer, create_credential
+
+LOAD_SECONDS = 1.5
+
+
+def _load(
+    server: LiveServer, auth: str, acked: list[str], stop: threading.Event, batch: int
+) -> None:
+    headers = {**VERSION, "Authorization": auth}
+    with httpx.Client(base_url=server.url, headers=headers, timeout=5) as client:
+        while not stop.is_set():
+            stmts = [{**statement(slug=f"d{i}"), "id": str(uuid.uuid4())} for i in range(batch)]
+            try:
+                response = client.post("/xapi/statements", json=stmts if batch > 1 else stmts[0])
+            except httpx.TransportError:
+                return  # the server died mid-request: that request was not acknowledged
+            if response.status_code == 200:
+                acked.extend(response.json())
+
+
+def test_kill_minus_nine_loses_no_acknowledged_statement(database_url: str, tmp_path: Path) -> None:
+    key, secret = create_credential(database_url)
+    auth = basic(key, secret)
+    server = LiveServer(database_url, tmp_path / "server.log")
+    server.start()
+    acked: list[str] = []
+    stop = threading.Event()
+    workers = [
+        threading.Thread(target=_load, args=(server, auth, acked, stop, size))
+        for size in (1, 1, 25, 25)
+    ]
+    try:
+        for worker in workers:
+            worker.start()
+        time.sleep(LOAD_SECONDS)
+        server.kill_hard()
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=10)
+        assert len(acked) > 50, "the load did not get going"
+        server.start()
+        headers = {**VERSION, "Authorization": auth}
+        with httpx.Client(base_url=server.url, headers=headers) as client:
+            stored: set[str] = set()
+            url = "/xapi/statements?limit=500"
+            while url:
+                page = client.get(url).json()
+                stored.update(s["id"] for s in page["statements"])
+                url = page["more"]
+        missing = set(acked) - stored
+        assert not missing, f"{len(missing)} of {len(acked)} acknowledged statements were lost"
+    finally:
+        stop.set()
+        server.stop()

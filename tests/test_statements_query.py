@@ -170,3 +170,40 @@ def test_bad_query_parameters_are_400_naming_them(lrs: XAPIClient) -> None:
 
 def test_unknown_statement_is_404(lrs: XAPIClient) -> None:
     assert lrs.get(statementId=str(uuid.uuid4())).status_code == 404
+
+
+def test_related_activities_pages_merge_object_and_context_matches(lrs: XAPIClient) -> None:
+    """A related query drives over two index kinds; its pages interleave them in stored order."""
+    target = activity("shared")
+    stmts = []
+    for i in range(6):
+        if i % 2:
+            stmts.append(with_id(statement(slug="shared")))
+        else:
+            parent = {"contextActivities": {"parent": [target]}}
+            stmts.append(with_id(statement(slug=f"own{i}", context=parent)))
+    ids = [_post(lrs, s)[0] for s in stmts]
+    page = lrs.get(activity=target["id"], related_activities="true", limit=4).json()
+    seen = [s["id"] for s in page["statements"]]
+    more = parse_qs(urlparse(page["more"]).query)["more"][0]
+    rest = lrs.request("GET", "/xapi/statements", params={"more": more}).json()
+    seen += [s["id"] for s in rest["statements"]]
+    assert seen == ids[::-1]
+    assert rest["more"] == ""
+
+
+def test_related_agents_finds_substatement_agents_once(lrs: XAPIClient) -> None:
+    sub = {
+        "objectType": "SubStatement",
+        "actor": agent("ada"),
+        "verb": {"id": "http://example.com/will-teach"},
+        "object": activity("x"),
+        "context": {"instructor": agent("ada")},
+    }
+    [sid] = _post(
+        lrs, {"actor": agent("ada"), "verb": {"id": "http://example.com/planned"}, "object": sub}
+    )
+    ada = json.dumps(agent("ada"))
+    assert lrs.stored_ids(agent=ada, related_agents="true") == [sid]
+    assert lrs.stored_ids(activity=activity("x")["id"]) == []
+    assert lrs.stored_ids(activity=activity("x")["id"], related_activities="true") == [sid]

@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from proficio.errors import BadRequest, NotFound
 from proficio.lrs.agents import ifi_key
 from proficio.lrs.formats import FORMATS
-from proficio.lrs.refs import RefKind
+from proficio.lrs.refs import RELATED_ACTIVITY_KINDS, RELATED_AGENT_KINDS, RefKind
 from proficio.lrs.timestamps import us_from_datetime
 from proficio.lrs.validation import is_valid_iri, parse_timestamp, validate_agent
 from proficio.storage import statements as store
@@ -171,19 +171,19 @@ class StatementPage:
 
 
 def _filter(query: StatementQuery, *, mine: str | None, page_size: int) -> store.StatementFilter:
-    refs: list[tuple[int, str]] = []
+    refs: list[store.RefFilter] = []
     if query.registration:
-        refs.append((RefKind.REGISTRATION, query.registration))
+        refs.append(store.RefFilter((RefKind.REGISTRATION,), query.registration))
     if query.agent:
-        kind = RefKind.RELATED_AGENT if query.related_agents else RefKind.AGENT
-        refs.append((kind, query.agent))
+        agent_kinds = RELATED_AGENT_KINDS if query.related_agents else (RefKind.AGENT,)
+        refs.append(store.RefFilter(agent_kinds, query.agent))
     if query.activity:
-        kind = RefKind.RELATED_ACTIVITY if query.related_activities else RefKind.ACTIVITY
-        refs.append((kind, query.activity))
+        activity_kinds = RELATED_ACTIVITY_KINDS if query.related_activities else (RefKind.ACTIVITY,)
+        refs.append(store.RefFilter(activity_kinds, query.activity))
     if query.verb:
-        refs.append((RefKind.VERB, query.verb))
+        refs.append(store.RefFilter((RefKind.VERB,), query.verb))
     if mine:
-        refs.append((RefKind.AUTHORITY, mine))
+        refs.append(store.RefFilter((RefKind.AUTHORITY,), mine))
     limit = page_size if query.limit == 0 else min(query.limit, page_size)
     return store.StatementFilter(
         refs=tuple(refs),

@@ -3,6 +3,8 @@
 A statement is found by `agent` through its actor or its Agent/Group object (and the members of
 a Group there), by `related_agents` through any agent anywhere in it, by `activity` through its
 Activity object, by `related_activities` through any activity, and by `verb` and `registration`.
+Each (key, statement) pair is indexed once: the RELATED_* kinds hold only what the narrower kind
+does not, and a related query looks under both (`AGENT_KINDS`, `ACTIVITY_KINDS`).
 Statements that target another statement (a StatementRef object) also match whatever the target
 matches (xAPI 1.0.3 Part Three 2.1.3 "Filter Conditions for StatementRefs"); `inherit` adds
 those keys.
@@ -27,6 +29,10 @@ class RefKind:
     AUTHORITY: Final = 7
 
 
+RELATED_AGENT_KINDS: Final = (RefKind.AGENT, RefKind.RELATED_AGENT, RefKind.AUTHORITY)
+RELATED_ACTIVITY_KINDS: Final = (RefKind.ACTIVITY, RefKind.RELATED_ACTIVITY)
+
+
 # The kinds a StatementRef passes on from its target to the statement that targets it.
 INHERITED_KINDS = frozenset(
     {
@@ -42,58 +48,58 @@ INHERITED_KINDS = frozenset(
 Ref = tuple[int, str]
 
 
-def _add_agent(refs: set[Ref], agent: dict[str, Any] | None, *, primary: bool) -> None:
-    if agent is None:
-        return
-    for key in identity_keys(agent):
-        refs.add((RefKind.RELATED_AGENT, key))
-        if primary:
-            refs.add((RefKind.AGENT, key))
+class _Collected:
+    """Keys found while walking a statement, before they become (kind, key) rows."""
 
+    def __init__(self) -> None:
+        self.agents: set[str] = set()
+        self.related_agents: set[str] = set()
+        self.activities: set[str] = set()
+        self.related_activities: set[str] = set()
 
-def _add_context(refs: set[Ref], context: dict[str, Any] | None) -> None:
-    if not context:
-        return
-    _add_agent(refs, context.get("instructor"), primary=False)
-    _add_agent(refs, context.get("team"), primary=False)
-    for activities in (context.get("contextActivities") or {}).values():
-        for activity in activities if isinstance(activities, list) else [activities]:
-            refs.add((RefKind.RELATED_ACTIVITY, activity["id"]))
+    def agent(self, agent: dict[str, Any] | None, *, primary: bool) -> None:
+        if agent is not None:
+            (self.agents if primary else self.related_agents).update(identity_keys(agent))
 
+    def context(self, context: dict[str, Any] | None) -> None:
+        if not context:
+            return
+        self.agent(context.get("instructor"), primary=False)
+        self.agent(context.get("team"), primary=False)
+        for activities in (context.get("contextActivities") or {}).values():
+            for activity in activities if isinstance(activities, list) else [activities]:
+                self.related_activities.add(activity["id"])
 
-def _add_core(refs: set[Ref], statement: dict[str, Any]) -> None:
-    """Actor, verb, object and context: the parts a Statement shares with a SubStatement."""
-    _add_agent(refs, statement["actor"], primary=True)
-    refs.add((RefKind.VERB, statement["verb"]["id"]))
-    obj = statement["object"]
-    object_type = obj.get("objectType", "Activity")
-    if object_type == "Activity":
-        refs.add((RefKind.ACTIVITY, obj["id"]))
-        refs.add((RefKind.RELATED_ACTIVITY, obj["id"]))
-    elif object_type in ("Agent", "Group"):
-        _add_agent(refs, obj, primary=True)
-    _add_context(refs, statement.get("context"))
+    def core(self, statement: dict[str, Any], *, primary: bool) -> None:
+        """Actor, object and context: the parts a Statement shares with a SubStatement.
+        Inside a SubStatement only the related kinds apply (1.0.3 Part Three 2.1.3)."""
+        self.agent(statement["actor"], primary=primary)
+        obj = statement["object"]
+        object_type = obj.get("objectType", "Activity")
+        if object_type == "Activity":
+            (self.activities if primary else self.related_activities).add(obj["id"])
+        elif object_type in ("Agent", "Group"):
+            self.agent(obj, primary=primary)
+        self.context(statement.get("context"))
 
 
 def statement_refs(statement: dict[str, Any]) -> set[Ref]:
     """Every (kind, key) a stored statement is found under, before StatementRef inheritance."""
-    refs: set[Ref] = set()
-    _add_core(refs, statement)
+    found = _Collected()
+    found.core(statement, primary=True)
     obj = statement["object"]
     if obj.get("objectType") == "SubStatement":
-        sub: set[Ref] = set()
-        _add_core(sub, obj)
-        # Inside a SubStatement only the "related" kinds apply (1.0.3 Part Three 2.1.3).
-        refs.update(
-            (kind, key)
-            for kind, key in sub
-            if kind in (RefKind.RELATED_AGENT, RefKind.RELATED_ACTIVITY)
-        )
-    _add_agent(refs, statement.get("authority"), primary=False)
+        found.core(obj, primary=False)
+    refs: set[Ref] = {(RefKind.VERB, statement["verb"]["id"])}
+    refs.update((RefKind.AGENT, key) for key in found.agents)
+    refs.update((RefKind.RELATED_AGENT, key) for key in found.related_agents - found.agents)
+    refs.update((RefKind.ACTIVITY, key) for key in found.activities)
+    refs.update(
+        (RefKind.RELATED_ACTIVITY, key) for key in found.related_activities - found.activities
+    )
     authority = statement.get("authority")
     if authority is not None:
-        for key in identity_keys(authority):
-            refs.add((RefKind.AUTHORITY, key))
+        refs.update((RefKind.AUTHORITY, key) for key in identity_keys(authority))
     registration = (statement.get("context") or {}).get("registration")
     if registration:
         refs.add((RefKind.REGISTRATION, registration.lower()))

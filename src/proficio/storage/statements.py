@@ -136,10 +136,18 @@ def mark_voided(conn: Connection, statement_ids: Sequence[str]) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class StatementFilter:
-    """A query over stored statements; `refs` are ANDed (kind, key value) pairs."""
+class RefFilter:
+    """Statements indexed under `key` with any of `kinds`."""
 
-    refs: tuple[RefRow, ...] = ()
+    kinds: tuple[int, ...]
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatementFilter:
+    """A query over stored statements; `refs` are ANDed."""
+
+    refs: tuple[RefFilter, ...] = ()
     since_us: int | None = None
     until_us: int | None = None
     after_seq: int | None = None  # exclusive bound in the direction of travel (paging)
@@ -155,35 +163,66 @@ def max_seq(conn: Connection) -> int:
 def query_statements(
     conn: Connection, cache: KeyCache, flt: StatementFilter
 ) -> list[StoredStatement]:
-    """Statements matching `flt` that are not voided, in stored order, at most `limit` of them."""
-    key_ids = lookup_keys(conn, cache, (key for _, key in flt.refs))
-    if len(key_ids) < len({key for _, key in flt.refs}):
+    """Statements matching `flt` that are not voided, in stored order, at most `limit` of them.
+
+    The most selective single-kind filter drives the query through the reference index in seq
+    order; the other filters are point lookups in the same index. A filter over several kinds
+    (related_agents, related_activities) that has to drive runs once per kind, and the pages
+    are merged.
+    """
+    key_ids = lookup_keys(conn, cache, (f.key for f in flt.refs))
+    if len(key_ids) < len({f.key for f in flt.refs}):
         return []  # a filter value nothing was ever stored under
-    conds: list[ColumnElement[bool]] = [statements.c.voided.is_(False)]
     seq_bounds = _seq_bounds(conn, flt)
     if seq_bounds is None:
         return []
+    order = sorted(flt.refs, key=lambda f: len(f.kinds))
+    driver, others = (order[0], order[1:]) if order else (None, [])
+    if driver is None or len(driver.kinds) == 1:
+        kind = driver.kinds[0] if driver else None
+        rows = _page(conn, flt, key_ids, seq_bounds, (driver, kind), others)
+    else:
+        merged: dict[int, StoredStatement] = {}
+        for kind in driver.kinds:
+            for row in _page(conn, flt, key_ids, seq_bounds, (driver, kind), others):
+                merged[row.seq] = row
+        rows = sorted(merged.values(), key=lambda r: r.seq, reverse=not flt.ascending)
+    return rows[: flt.limit]
+
+
+def _page(
+    conn: Connection,
+    flt: StatementFilter,
+    key_ids: dict[str, int],
+    seq_bounds: tuple[int | None, int | None],
+    driving: tuple[RefFilter | None, int | None],
+    others: list[RefFilter],
+) -> list[StoredStatement]:
+    driver, driver_kind = driving
+    conds: list[ColumnElement[bool]] = [statements.c.voided.is_(False)]
     if flt.since_us is not None:
         conds.append(statements.c.stored_us > flt.since_us)
     if flt.until_us is not None:
         conds.append(statements.c.stored_us <= flt.until_us)
     seq_col = statements.c.seq
     source: FromClause = statements
-    if flt.refs:
-        driver = statement_refs.alias("r0")
-        kind, key = flt.refs[0]
-        conds += [driver.c.kind == kind, driver.c.key_id == key_ids[key]]
-        source = driver.join(statements, statements.c.seq == driver.c.seq)
-        seq_col = driver.c.seq
-        for i, (kind, key) in enumerate(flt.refs[1:], start=1):
-            other = statement_refs.alias(f"r{i}")
-            conds.append(
-                exists().where(
-                    and_(
-                        other.c.kind == kind, other.c.key_id == key_ids[key], other.c.seq == seq_col
-                    )
-                )
+    if driver is not None:
+        ref = statement_refs.alias("r0")
+        conds += [ref.c.kind == driver_kind, ref.c.key_id == key_ids[driver.key]]
+        source = ref.join(statements, statements.c.seq == ref.c.seq)
+        seq_col = ref.c.seq
+    for i, other in enumerate(others, start=1):
+        alias = statement_refs.alias(f"r{i}")
+        kind_cond = (
+            alias.c.kind == other.kinds[0]
+            if len(other.kinds) == 1
+            else alias.c.kind.in_(other.kinds)
+        )
+        conds.append(
+            exists().where(
+                and_(kind_cond, alias.c.key_id == key_ids[other.key], alias.c.seq == seq_col)
             )
+        )
     low, high = seq_bounds
     if low is not None:
         conds.append(seq_col >= low)

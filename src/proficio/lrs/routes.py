@@ -12,11 +12,11 @@ from starlette.responses import Response
 
 from proficio.auth.scopes import Action
 from proficio.context import context_of
-from proficio.errors import BadRequest
+from proficio.errors import BadRequest, ProficioError
 from proficio.lrs import queries
 from proficio.lrs.formats import parse_accept_language, to_canonical, to_ids
 from proficio.lrs.http import mine_key, read_json, single_params, xapi_caller
-from proficio.lrs.statements import prepare_statements, store_statements
+from proficio.lrs.statements import prepare_statements
 from proficio.lrs.timestamps import http_date_from_us
 from proficio.lrs.versions import ACCEPTED_VERSIONS
 
@@ -72,9 +72,11 @@ async def _store(
 ) -> list[str]:
     ctx = context_of(request)
     prepared = prepare_statements(items, authority=authority, version=version, batch=batch)
-    return await ctx.db.write(
-        lambda tx: store_statements(tx, prepared=prepared, keys=ctx.keys, clock=ctx.clock)
-    )
+    outcome = await ctx.db.writer.run_batchable(ctx.store_batches, prepared)
+    if isinstance(outcome, ProficioError):
+        raise outcome
+    ids: list[str] = outcome
+    return ids
 
 
 @router.api_route("/statements", methods=["GET", "HEAD"])

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from proficio.errors import BadRequest, Conflict, InvalidStatement
+from proficio.errors import BadRequest, Conflict, InvalidStatement, ProficioError
 from proficio.lrs.comparison import same_statement
 from proficio.lrs.refs import Ref, inheritable, statement_refs, statement_target
 from proficio.lrs.timestamps import StoredClock, iso_from_us
@@ -110,48 +110,92 @@ def _context_activities_as_lists(statement: dict[str, Any]) -> None:
 def store_statements(
     tx: Tx, *, prepared: list[PreparedStatement], keys: KeyCache, clock: StoredClock
 ) -> list[str]:
-    """Store the statements (all or nothing) and return their ids in the order given.
+    """Store one batch of statements (all or nothing); return their ids in the order given.
 
-    A statement whose id is already stored is accepted when it is the same statement and
-    refused with 409 otherwise (Part Three 2.1.1, 2.1.2).
+    Raises the ProficioError that refuses the batch. Importers call this inside their own
+    transaction; the HTTP routes go through the writer with `store_statement_batches`.
+    """
+    [outcome] = store_statement_batches(tx, [prepared], keys=keys, clock=clock)
+    if isinstance(outcome, ProficioError):
+        raise outcome
+    return outcome
+
+
+def store_statement_batches(
+    tx: Tx, batches: list[list[PreparedStatement]], *, keys: KeyCache, clock: StoredClock
+) -> list[list[str] | ProficioError]:
+    """Store several independent batches in one transaction, as if one after the other.
+
+    Each batch is all or nothing: its outcome is either its statement ids or the error that
+    refused it (and nothing of it is written). A statement whose id is already stored, or
+    accepted from an earlier batch, is accepted again when it is the same statement and
+    refused with 409 otherwise (Part Three 2.1.1, 2.1.2). The checks only read; everything
+    accepted is then written with one round of SQL.
     """
     conn = tx.conn
-    existing = store.get_statements(conn, [p.statement_id for p in prepared])
+    ids = list(dict.fromkeys(p.statement_id for batch in batches for p in batch))
+    stored = store.get_statements(conn, ids)
+    target_ids = list({p.target_id for batch in batches for p in batch if p.target_id})
+    targets = store.get_statements(conn, target_ids)
+    accepted: dict[str, PreparedStatement] = {}
+    outcomes: list[list[str] | ProficioError] = []
+    for batch in batches:
+        try:
+            new = _plan(batch, stored=stored, targets=targets, accepted=accepted)
+        except ProficioError as exc:
+            outcomes.append(exc)
+            continue
+        accepted.update((p.statement_id, p) for p in new)
+        outcomes.append([p.statement_id for p in batch])
+    if accepted:
+        _write(tx, list(accepted.values()), keys=keys, clock=clock)
+    return outcomes
+
+
+def _plan(
+    batch: list[PreparedStatement],
+    *,
+    stored: dict[str, store.StoredStatement],
+    targets: dict[str, store.StoredStatement],
+    accepted: dict[str, PreparedStatement],
+) -> list[PreparedStatement]:
+    """The statements of `batch` to write; raises what refuses the batch. Reads nothing."""
     new: list[PreparedStatement] = []
-    for p in prepared:
-        old = existing.get(p.statement_id)
-        if old is None:
+    for p in batch:
+        row = stored.get(p.statement_id)
+        earlier = accepted.get(p.statement_id)
+        if row is None and earlier is None:
             new.append(p)
-        elif not same_statement(orjson.loads(old.body), p.body):
+            continue
+        previous = orjson.loads(row.body) if row is not None else earlier.body  # type: ignore[union-attr]
+        if not same_statement(previous, p.body):
             raise Conflict(
                 f"a different statement with id {p.statement_id} is already stored",
                 field=f"{p.path}.id",
             )
-    if not new:
-        return [p.statement_id for p in prepared]
-
     in_batch = {p.statement_id: p for p in new}
-    targets = store.get_statements(conn, [p.target_id for p in new if p.target_id])
     for p in new:
-        if p.is_voiding and p.target_id is not None:
-            target = targets.get(p.target_id)
-            target_is_voiding = (
-                target.is_voiding
-                if target is not None
-                else p.target_id in in_batch and in_batch[p.target_id].is_voiding
+        if not p.is_voiding or p.target_id is None:
+            continue
+        target_row = targets.get(p.target_id)
+        target = accepted.get(p.target_id) or in_batch.get(p.target_id)
+        if (target_row is not None and target_row.is_voiding) or (target and target.is_voiding):
+            raise InvalidStatement(
+                "a voiding statement cannot void another voiding statement",
+                field=f"{p.path}.object.id",
             )
-            if target_is_voiding:
-                raise InvalidStatement(
-                    "a voiding statement cannot void another voiding statement",
-                    field=f"{p.path}.object.id",
-                )
+    return new
 
+
+def _write(tx: Tx, new: list[PreparedStatement], *, keys: KeyCache, clock: StoredClock) -> None:
+    conn = tx.conn
+    in_group = {p.statement_id: p for p in new}
     rows = []
     for p in new:
         stored_us = clock.next_us()
         refs = p.refs
         if p.target_id is not None:
-            refs = refs | _inherited_refs(conn, p.target_id, in_batch)
+            refs = refs | _inherited_refs(conn, p.target_id, in_group)
         rows.append(
             store.NewStatement(
                 statement_id=p.statement_id,
@@ -163,14 +207,12 @@ def store_statements(
             )
         )
     store.insert_statements(tx, keys, rows)
-
     voided = [p.target_id for p in new if p.is_voiding and p.target_id]
-    referrers = store.referring_statements(conn, [p.statement_id for p in new])
+    referrers = store.referring_statements(conn, list(in_group))
     # A voiding statement may arrive before the statement it voids.
     voided += [r.target_id for r in referrers if r.is_voiding and r.target_id]
     store.mark_voided(conn, voided)
     _pass_refs_to_referrers(tx, keys, referrers)
-    return [p.statement_id for p in prepared]
 
 
 def _inherited_refs(

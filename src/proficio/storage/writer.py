@@ -1,8 +1,13 @@
 """One writer thread per database, fed by a queue: group commit across concurrent requests.
 
-Each submitted job runs inside its own SAVEPOINT, so a job that fails (a 409, a bad reference)
-rolls back alone while the others in the same group commit together. A job's future resolves
-only after the COMMIT returned, so an acknowledged write is durable.
+The thread drains whatever jobs are waiting and runs them in one transaction:
+- a *batchable* job names a function that takes the payloads of every waiting job of its kind
+  at once (e.g. all statements POSTed concurrently) and returns one outcome per payload, so
+  eight concurrent single-statement POSTs cost one round of SQL, not eight;
+- a plain job runs inside its own SAVEPOINT.
+Either way a job's own ProficioError (a 400, a 409) fails only that job; any other error fails
+the whole group. A job's future resolves only after the COMMIT returned, so an acknowledged
+write is durable.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -23,7 +28,12 @@ from proficio.errors import ProficioError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+P = TypeVar("P")
 MAX_JOBS_PER_COMMIT = 64
+
+# Takes the payloads of a group's jobs of one kind; returns, per payload, a result or the
+# ProficioError that refuses it (refused payloads must leave nothing behind).
+BatchFn = Callable[["Tx", list[Any]], Sequence[Any]]
 
 
 @dataclass
@@ -39,8 +49,10 @@ class Tx:
 
 @dataclass
 class _Job:
-    fn: Callable[[Tx], Any]
     future: Future[Any]
+    fn: Callable[[Tx], Any] | None = None
+    batch_fn: BatchFn | None = None
+    payload: Any = None
 
 
 _STOP = object()
@@ -61,11 +73,19 @@ class Writer:
 
     def submit(self, fn: Callable[[Tx], T]) -> Future[T]:
         future: Future[T] = Future()
-        self._queue.put(_Job(fn, future))
+        self._queue.put(_Job(future, fn=fn))
+        return future
+
+    def submit_batchable(self, batch_fn: BatchFn, payload: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        self._queue.put(_Job(future, batch_fn=batch_fn, payload=payload))
         return future
 
     async def run(self, fn: Callable[[Tx], T]) -> T:
         return await asyncio.wrap_future(self.submit(fn))
+
+    async def run_batchable(self, batch_fn: BatchFn, payload: Any) -> Any:
+        return await asyncio.wrap_future(self.submit_batchable(batch_fn, payload))
 
     def close(self) -> None:
         self._queue.put(_STOP)
@@ -87,62 +107,60 @@ class Writer:
                     self._queue.put(_STOP)
                     break
                 jobs.append(nxt)
+            group = [j for j in jobs if isinstance(j, _Job)]
             try:
                 if conn is None or conn.closed or conn.invalidated:
                     conn = self._engine.connect()
                     if self._on_connect is not None:
                         self._on_connect(conn)
-                self._commit_group(conn, [j for j in jobs if isinstance(j, _Job)])
+                self._commit_group(conn, group)
             except Exception as exc:  # the database itself failed: nothing was acknowledged
                 log.exception("write group failed")
                 if conn is not None:
                     conn.close()
                     conn = None
                 reason = f"the database could not store the data ({type(exc).__name__})"
-                for job in jobs:
-                    if isinstance(job, _Job) and not job.future.done():
+                for job in group:
+                    if not job.future.done():
                         job.future.set_exception(ServiceUnavailable(reason))
         if conn is not None:
             conn.close()
 
     def _commit_group(self, conn: Connection, jobs: list[_Job]) -> None:
-        results: list[tuple[_Job, bool, Any]] = []
         tx = Tx(conn)
         self.in_flight_since = time.time()
         try:
-            self._run_jobs(conn, jobs, tx, results)
+            with conn.begin():
+                outcomes = self._run_jobs(tx, jobs)
         finally:
             self.in_flight_since = None
         for callback in tx.after_commit:
             callback()
-        for job, ok, value in results:
-            if ok:
-                job.future.set_result(value)
+        for job, outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                job.future.set_exception(outcome)
             else:
-                job.future.set_exception(value)
+                job.future.set_result(outcome)
 
-    def _run_jobs(
-        self, conn: Connection, jobs: list[_Job], tx: Tx, results: list[tuple[_Job, bool, Any]]
-    ) -> None:
-        """Run the group in one transaction. A job's own ProficioError (a 400, a 409) undoes only
-        that job; any other error fails the whole group, so nothing is acknowledged and lost."""
-        if len(jobs) == 1:  # nothing to isolate it from: skip the savepoint
-            job = jobs[0]
+    def _run_jobs(self, tx: Tx, jobs: list[_Job]) -> list[tuple[_Job, Any]]:
+        outcomes: list[tuple[_Job, Any]] = []
+        kinds: dict[BatchFn, list[_Job]] = {}
+        for job in jobs:
+            if job.batch_fn is not None:
+                kinds.setdefault(job.batch_fn, []).append(job)
+        for batch_fn, batch in kinds.items():
+            results = batch_fn(tx, [job.payload for job in batch])
+            outcomes += zip(batch, results, strict=True)
+        for job in jobs:
+            if job.fn is None:
+                continue
+            job_tx = Tx(tx.conn)
             try:
-                with conn.begin():
-                    results.append((job, True, job.fn(tx)))
+                with tx.conn.begin_nested():
+                    value = job.fn(job_tx)
             except ProficioError as exc:
-                results[:] = [(job, False, exc)]
-                tx.after_commit.clear()
-            return
-        with conn.begin():
-            for job in jobs:
-                job_tx = Tx(conn)
-                try:
-                    with conn.begin_nested():
-                        value = job.fn(job_tx)
-                except ProficioError as exc:
-                    results.append((job, False, exc))
-                    continue
-                tx.after_commit.extend(job_tx.after_commit)
-                results.append((job, True, value))
+                outcomes.append((job, exc))
+                continue
+            tx.after_commit.extend(job_tx.after_commit)
+            outcomes.append((job, value))
+        return outcomes

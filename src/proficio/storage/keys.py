@@ -1,11 +1,14 @@
-"""Interned keys: each IRI, agent identifier or registration is stored once and indexed as an int.
+"""Compact keys: each IRI or agent identifier is interned once and indexed as an int.
 
 Ids never change once committed, so a process-wide cache is safe; entries enter it only after
-the transaction that created them has committed.
+the transaction that created them has committed. A UUID (a registration) needs no interning:
+its top 63 bits, negated, are its key, so the many one-off registrations cost no lookup and no
+row (two registrations would have to share 63 random bits to be confused).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 
 from sqlalchemy import Connection
@@ -43,12 +46,23 @@ def _select_ids(conn: Connection, values: list[str]) -> dict[str, int]:
     return found
 
 
+def _uuid_key(value: str) -> int | None:
+    if len(value) == 36 and value[8] == "-" and value[13] == "-":
+        try:
+            return -(uuid.UUID(value).int >> 65) - 1
+        except ValueError:
+            return None
+    return None
+
+
 def lookup_keys(conn: Connection, cache: KeyCache, values: Iterable[str]) -> dict[str, int]:
     """Ids of the values that exist; unknown values are left out (nothing can match them)."""
     result: dict[str, int] = {}
     missing: list[str] = []
     for value in values:
         key_id = cache.get(value)
+        if key_id is None:
+            key_id = _uuid_key(value)
         if key_id is None:
             missing.append(value)
         else:
@@ -67,6 +81,8 @@ def intern_keys(tx: Tx, cache: KeyCache, values: Iterable[str]) -> dict[str, int
     missing: list[str] = []
     for value in set(values):
         key_id = cache.get(value)
+        if key_id is None:
+            key_id = _uuid_key(value)
         if key_id is None:
             missing.append(value)
         else:

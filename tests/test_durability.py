@@ -3,14 +3,17 @@ statement that got a 200 is there (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 import uuid
 from pathlib import Path
 
 import httpx2 as httpx
+from fastapi.testclient import TestClient
 
-from tests.factories import VERSION, basic, statement
+from tests.factories import VERSION, XAPIClient, basic, statement, with_id
 from tests.live_server import LiveServer, create_credential
 
 LOAD_SECONDS = 1.5
@@ -65,3 +68,17 @@ def test_kill_minus_nine_loses_no_acknowledged_statement(database_url: str, tmp_
     finally:
         stop.set()
         server.stop()
+
+
+def test_a_killed_writer_process_is_replaced(lrs: XAPIClient, app_client: TestClient) -> None:
+    """The writer process dying costs the writes in flight a 503, never a lost 200."""
+    assert lrs.post(statement()).status_code == 200
+    writer = app_client.app.state.proficio.writer  # type: ignore[attr-defined]
+    os.kill(writer._process.pid, signal.SIGKILL)
+    writer._process.join(timeout=10)
+    lost = with_id(statement(slug="during"))
+    response = lrs.post(lost)
+    assert response.status_code == 503
+    assert "writer process" in response.json()["message"]
+    assert lrs.post(statement(slug="after")).status_code == 200
+    assert lrs.get(statementId=lost["id"]).status_code == 404

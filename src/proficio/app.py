@@ -14,11 +14,13 @@ from proficio.context import AppContext
 from proficio.error_handlers import install_error_handlers
 from proficio.lrs.alternate import AlternateRequestSyntax
 from proficio.lrs.routes import router as lrs_router
+from proficio.lrs.statements import writer_handlers
 from proficio.lrs.timestamps import iso_from_us
 from proficio.lrs.versions import VERSION_HEADER, XAPIHeadersMiddleware
 from proficio.settings import Settings
 from proficio.storage.database import Database
 from proficio.storage.migrate import upgrade
+from proficio.storage.writer import Writer
 
 EXPOSED_HEADERS = [
     "ETag",
@@ -30,7 +32,7 @@ EXPOSED_HEADERS = [
 
 def _consistent_through(scope: Scope) -> str:
     ctx: AppContext = scope["app"].state.proficio
-    return iso_from_us(int(ctx.db.consistent_through() * 1_000_000))
+    return iso_from_us(int(ctx.writer.consistent_through() * 1_000_000))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -41,14 +43,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
         if settings.migrate_on_start:
             upgrade(db.engine)
+        writer = Writer(
+            settings.database_url,
+            handlers=writer_handlers,
+            sqlite_synchronous=settings.sqlite_synchronous,
+        )
+        authenticator = Authenticator(db, ttl_seconds=settings.auth_cache_seconds)
         app.state.proficio = AppContext(
-            settings=settings,
-            db=db,
-            authenticator=Authenticator(db, ttl_seconds=settings.auth_cache_seconds),
+            settings=settings, db=db, authenticator=authenticator, writer=writer
         )
         try:
             yield
         finally:
+            writer.close()
             db.close()
 
     app = FastAPI(title="Proficio", lifespan=lifespan, docs_url=None, redoc_url=None)

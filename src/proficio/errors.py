@@ -22,12 +22,20 @@ class ProficioError(Exception):
     def message(self) -> str:
         return f"{self.field}: {self.reason}" if self.field else self.reason
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Errors cross from the writer process to the server: keep the field when pickled.
+        return (_rebuild, (type(self), self.reason, self.field))
+
     def to_dict(self) -> dict[str, object]:
         body: dict[str, object] = {"error": self.code, "message": self.message}
         if self.field is not None:
             body["field"] = self.field
             body["reason"] = self.reason
         return body
+
+
+def _rebuild(cls: type[ProficioError], reason: str, field: str | None) -> ProficioError:
+    return cls(reason, field=field)
 
 
 class BadRequest(ProficioError):

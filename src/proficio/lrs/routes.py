@@ -72,7 +72,7 @@ async def _store(
 ) -> list[str]:
     ctx = context_of(request)
     prepared = prepare_statements(items, authority=authority, version=version, batch=batch)
-    outcome = await ctx.db.writer.run_batchable(ctx.store_batches, prepared)
+    outcome = await ctx.writer.run("statements", prepared)
     if isinstance(outcome, ProficioError):
         raise outcome
     ids: list[str] = outcome

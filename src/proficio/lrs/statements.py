@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import orjson
@@ -20,7 +21,7 @@ from proficio.lrs.timestamps import StoredClock, iso_from_us
 from proficio.lrs.validation import validate_statement
 from proficio.storage import statements as store
 from proficio.storage.keys import KeyCache
-from proficio.storage.writer import Tx
+from proficio.storage.writer import Handler, Tx
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 DEFAULT_VERSION = "1.0.0"
@@ -29,22 +30,25 @@ _MAX_REF_DEPTH = 16
 
 @dataclass(slots=True)
 class PreparedStatement:
+    """A validated statement ready for the writer process: small to pickle, so the body
+    travels serialised (without `stored`, which is assigned at commit)."""
+
     statement_id: str
-    body: dict[str, Any]
     path: str
     is_voiding: bool
     target_id: str | None
     refs: set[Ref]
-    # The body serialised without `stored` (assigned at commit); see `_with_stored`.
-    body_json: bytes = b""
+    body_json: bytes
+    has_timestamp: bool
 
-    def __post_init__(self) -> None:
-        self.body_json = orjson.dumps(self.body)
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = orjson.loads(self.body_json)
+        return body
 
     def stored_body(self, stored: str) -> str:
         """The JSON to store: the body with `stored`, and `timestamp` defaulting to it."""
         extra = f',"stored":"{stored}"'
-        if "timestamp" not in self.body:
+        if not self.has_timestamp:
             extra += f',"timestamp":"{stored}"'
         return self.body_json[:-1].decode() + extra + "}"
 
@@ -85,7 +89,8 @@ def prepare_statements(
         prepared.append(
             PreparedStatement(
                 statement_id=statement_id,
-                body=body,
+                body_json=orjson.dumps(body),
+                has_timestamp="timestamp" in body,
                 path=path,
                 is_voiding=is_voiding,
                 target_id=target_id,
@@ -105,6 +110,12 @@ def _context_activities_as_lists(statement: dict[str, Any]) -> None:
         for name, value in context["contextActivities"].items()
     }
     statement["context"] = {**context, "contextActivities": lists}
+
+
+def writer_handlers() -> dict[str, Handler]:
+    """What the writer process runs (see `proficio.storage.writer`), with its own key cache
+    and clock: as the only writer, its clock makes `stored` grow with insertion order."""
+    return {"statements": partial(store_statement_batches, keys=KeyCache(), clock=StoredClock())}
 
 
 def store_statements(
@@ -167,8 +178,8 @@ def _plan(
         if row is None and earlier is None:
             new.append(p)
             continue
-        previous = orjson.loads(row.body) if row is not None else earlier.body  # type: ignore[union-attr]
-        if not same_statement(previous, p.body):
+        previous = orjson.loads(row.body) if row is not None else earlier.body()  # type: ignore[union-attr]
+        if not same_statement(previous, p.body()):
             raise Conflict(
                 f"a different statement with id {p.statement_id} is already stored",
                 field=f"{p.path}.id",
@@ -224,7 +235,7 @@ def _inherited_refs(
     while target_id is not None and target_id not in seen and len(seen) < _MAX_REF_DEPTH:
         seen.add(target_id)
         if target_id in in_batch:
-            target_body = in_batch[target_id].body
+            target_body = in_batch[target_id].body()
         else:
             row = store.get_statements(conn, [target_id]).get(target_id)
             if row is None:

@@ -1,4 +1,4 @@
-"""The database handle: engine with per-backend settings, a writer thread, and read helpers.
+"""The database handle: engine with per-backend settings, and read and transaction helpers.
 
 SQLite runs in WAL mode so readers never wait for the writer; PostgreSQL goes through
 psycopg 3. Both get exactly the same schema (`schema.py`) through the same migrations.
@@ -6,7 +6,6 @@ psycopg 3. Both get exactly the same schema (`schema.py`) through the same migra
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -16,14 +15,14 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 
 from proficio.errors import ServiceUnavailable
-from proficio.storage.writer import Tx, Writer
+from proficio.storage.writer import Tx
 
 T = TypeVar("T")
 
 
-def make_engine(url: str, *, sqlite_synchronous: str = "FULL") -> Engine:
+def make_engine(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 8) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, pool_size=16, max_overflow=16)
+        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -41,10 +40,10 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL") -> Engine:
             conn.exec_driver_sql("BEGIN")
 
         return engine
-    return create_engine(url, pool_size=16, max_overflow=8, pool_pre_ping=True)
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
-def _tune_writer(conn: Connection) -> None:
+def tune_writer(conn: Connection) -> None:
     if conn.dialect.name == "sqlite":
         # The writer walks the reference index on every insert: keep its pages cached.
         conn.exec_driver_sql(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
@@ -55,22 +54,18 @@ WRITER_CACHE_KIB = 64 * 1024
 
 
 class Database:
-    """Owns the engine and the writer; services receive a connection from it, never commit."""
+    """Owns the engine for reads and for the CLI's transactions; the server's writes go
+    through the writer process (`writer.py`). Services receive a connection, never commit."""
 
     def __init__(self, url: str, *, sqlite_synchronous: str = "FULL") -> None:
         self.url = url
         self.engine = make_engine(url, sqlite_synchronous=sqlite_synchronous)
-        self.writer = Writer(self.engine, on_connect=_tune_writer)
         # Hot-path SQL talks to the driver directly (rawsql), so its errors arrive unwrapped.
         self._driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
-
-    async def write(self, fn: Callable[[Tx], T]) -> T:
-        """Run `fn` in the writer's transaction; returns once its group has committed."""
-        return await self.writer.run(fn)
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
         """Run `fn` on a pooled connection in a worker thread, inside one read transaction."""
@@ -95,11 +90,5 @@ class Database:
         for callback in tx.after_commit:
             callback()
 
-    def consistent_through(self) -> float:
-        """A time before which every acknowledged statement is visible to queries."""
-        in_flight = self.writer.in_flight_since
-        return in_flight - 0.000001 if in_flight is not None else time.time()
-
     def close(self) -> None:
-        self.writer.close()
         self.engine.dispose()

@@ -1,44 +1,47 @@
-"""One writer thread per database, fed by a queue: group commit across concurrent requests.
+"""The writer: one process per database that owns every write, with group commit.
 
-The thread drains whatever jobs are waiting and runs them in one transaction:
-- a *batchable* job names a function that takes the payloads of every waiting job of its kind
-  at once (e.g. all statements POSTed concurrently) and returns one outcome per payload, so
-  eight concurrent single-statement POSTs cost one round of SQL, not eight;
-- a plain job runs inside its own SAVEPOINT.
-Either way a job's own ProficioError (a 400, a 409) fails only that job; any other error fails
-the whole group. A job's future resolves only after the COMMIT returned, so an acknowledged
-write is durable.
+Requests are parsed and validated in the server process; the rows to store go to a writer
+process over a pipe. Running SQLite or psycopg in its own process keeps its Python work off the
+server's GIL, which is what caps a single Python process (measured in docs/performance.md).
+
+The server side queues jobs; a sender thread ships whatever is waiting as one group and
+resolves each job's future when the writer answers, which it does only after COMMIT returned,
+so an acknowledged write is durable. In the writer, each job names a *handler* that takes the
+payloads of all the group's jobs of its kind at once (e.g. every statement batch POSTed
+concurrently) and returns one outcome per payload: a result, or the ProficioError that refuses
+that payload and leaves nothing of it behind. Any other error fails the whole group, and every
+job in it gets 503: nothing is acknowledged that was not committed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import multiprocessing
 import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 
 from proficio.errors import ProficioError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-P = TypeVar("P")
 MAX_JOBS_PER_COMMIT = 64
+_STARTUP_TIMEOUT_S = 60
 
-# Takes the payloads of a group's jobs of one kind; returns, per payload, a result or the
-# ProficioError that refuses it (refused payloads must leave nothing behind).
-BatchFn = Callable[["Tx", list[Any]], Sequence[Any]]
+# A handler takes the payloads of a group's jobs of one kind and returns one outcome each.
+Handler = Callable[["Tx", list[Any]], Sequence[Any]]
 
 
 @dataclass
 class Tx:
-    """What a write job gets: the connection, and a way to act once the commit succeeded."""
+    """What a write gets: the connection, and a way to act once the commit succeeded."""
 
     conn: Connection
     after_commit: list[Callable[[], None]] = field(default_factory=list)
@@ -47,58 +50,101 @@ class Tx:
         self.after_commit.append(callback)
 
 
+def run_group(tx: Tx, handlers: dict[str, Handler], jobs: list[tuple[str, Any]]) -> list[Any]:
+    """Outcomes of a group's jobs, in order, all inside the caller's transaction."""
+    by_kind: dict[str, list[int]] = {}
+    for index, (kind, _) in enumerate(jobs):
+        by_kind.setdefault(kind, []).append(index)
+    outcomes: list[Any] = [None] * len(jobs)
+    for kind, indexes in by_kind.items():
+        results = handlers[kind](tx, [jobs[i][1] for i in indexes])
+        for index, result in zip(indexes, results, strict=True):
+            outcomes[index] = result
+    return outcomes
+
+
 @dataclass
 class _Job:
+    kind: str
+    payload: Any
     future: Future[Any]
-    fn: Callable[[Tx], Any] | None = None
-    batch_fn: BatchFn | None = None
-    payload: Any = None
 
 
 _STOP = object()
 
 
 class Writer:
-    """Runs write jobs on a single connection, committing every drained group at once."""
+    """The server's handle on the writer process."""
 
     def __init__(
-        self, engine: Engine, *, on_connect: Callable[[Connection], None] | None = None
+        self,
+        url: str,
+        *,
+        handlers: Callable[[], dict[str, Handler]],
+        sqlite_synchronous: str = "FULL",
     ) -> None:
-        self._engine = engine
-        self._on_connect = on_connect
+        self._ctx = multiprocessing.get_context("forkserver")
+        self._ctx.set_forkserver_preload(["proficio.storage.writer_process"])
+        self._args = (url, sqlite_synchronous, handlers)
+        self._in_flight = self._ctx.Value("d", 0.0, lock=False)
+        self._start_process()
         self._queue: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="proficio-writer", daemon=True)
-        self.in_flight_since: float | None = None
+        self._thread = threading.Thread(target=self._send, name="proficio-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, fn: Callable[[Tx], T]) -> Future[T]:
-        future: Future[T] = Future()
-        self._queue.put(_Job(future, fn=fn))
-        return future
+    def _start_process(self) -> None:
+        from proficio.storage.writer_process import writer_main
 
-    def submit_batchable(self, batch_fn: BatchFn, payload: Any) -> Future[Any]:
+        self._pipe, child_end = self._ctx.Pipe()
+        self._process = self._ctx.Process(
+            target=writer_main,
+            args=(*self._args, child_end, self._in_flight),
+            name="proficio-writer",
+            daemon=True,
+        )
+        self._process.start()
+        child_end.close()
+        if not self._pipe.poll(_STARTUP_TIMEOUT_S):
+            self._process.kill()
+            raise ServiceUnavailable("the writer process did not start")
+        ready = self._pipe.recv()
+        if isinstance(ready, BaseException):
+            raise ready
+
+    @property
+    def in_flight_since(self) -> float | None:
+        """When the group being committed started, or None when the writer is idle."""
+        value: float = self._in_flight.value
+        return value or None
+
+    def consistent_through(self) -> float:
+        """A time before which every acknowledged write is visible to readers."""
+        in_flight = self.in_flight_since
+        return in_flight - 0.000001 if in_flight is not None else time.time()
+
+    def submit(self, kind: str, payload: Any) -> Future[Any]:
         future: Future[Any] = Future()
-        self._queue.put(_Job(future, batch_fn=batch_fn, payload=payload))
+        self._queue.put(_Job(kind, payload, future))
         return future
 
-    async def run(self, fn: Callable[[Tx], T]) -> T:
-        return await asyncio.wrap_future(self.submit(fn))
-
-    async def run_batchable(self, batch_fn: BatchFn, payload: Any) -> Any:
-        return await asyncio.wrap_future(self.submit_batchable(batch_fn, payload))
+    async def run(self, kind: str, payload: Any) -> Any:
+        return await asyncio.wrap_future(self.submit(kind, payload))
 
     def close(self) -> None:
         self._queue.put(_STOP)
         self._thread.join(timeout=30)
+        self._process.join(timeout=30)
+        if self._process.is_alive():
+            self._process.kill()
+        self._pipe.close()
 
-    def _run(self) -> None:
-        conn: Connection | None = None
+    def _send(self) -> None:
         while True:
             first = self._queue.get()
             if first is _STOP:
                 break
-            jobs = [first]
-            while len(jobs) < MAX_JOBS_PER_COMMIT:
+            group = [first]
+            while len(group) < MAX_JOBS_PER_COMMIT:
                 try:
                     nxt = self._queue.get_nowait()
                 except queue.Empty:
@@ -106,61 +152,49 @@ class Writer:
                 if nxt is _STOP:
                     self._queue.put(_STOP)
                     break
-                jobs.append(nxt)
-            group = [j for j in jobs if isinstance(j, _Job)]
+                group.append(nxt)
+            jobs = [job for job in group if isinstance(job, _Job)]
             try:
-                if conn is None or conn.closed or conn.invalidated:
-                    conn = self._engine.connect()
-                    if self._on_connect is not None:
-                        self._on_connect(conn)
-                self._commit_group(conn, group)
-            except Exception as exc:  # the database itself failed: nothing was acknowledged
-                log.exception("write group failed")
-                if conn is not None:
-                    conn.close()
-                    conn = None
-                reason = f"the database could not store the data ({type(exc).__name__})"
-                for job in group:
-                    if not job.future.done():
-                        job.future.set_exception(ServiceUnavailable(reason))
-        if conn is not None:
-            conn.close()
+                self._pipe.send([(job.kind, job.payload) for job in jobs])
+                outcomes = self._pipe.recv()
+            except (OSError, EOFError) as exc:
+                log.exception("the writer process is gone; starting another")
+                outcomes = ServiceUnavailable(f"the writer process is gone ({exc})")
+                self._restart()
+            _resolve(jobs, outcomes)
+        with contextlib.suppress(OSError):
+            self._pipe.send(None)  # tells the writer process to stop
 
-    def _commit_group(self, conn: Connection, jobs: list[_Job]) -> None:
-        tx = Tx(conn)
-        self.in_flight_since = time.time()
+    def _restart(self) -> None:
+        self._in_flight.value = 0.0
+        self._process.kill()
+        self._process.join(timeout=10)
         try:
-            with conn.begin():
-                outcomes = self._run_jobs(tx, jobs)
-        finally:
-            self.in_flight_since = None
-        for callback in tx.after_commit:
-            callback()
-        for job, outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                job.future.set_exception(outcome)
-            else:
-                job.future.set_result(outcome)
+            self._start_process()
+        except ProficioError:
+            log.exception("the writer process could not be restarted")
 
-    def _run_jobs(self, tx: Tx, jobs: list[_Job]) -> list[tuple[_Job, Any]]:
-        outcomes: list[tuple[_Job, Any]] = []
-        kinds: dict[BatchFn, list[_Job]] = {}
+
+def _resolve(jobs: list[_Job], outcomes: Any) -> None:
+    if isinstance(outcomes, BaseException):
         for job in jobs:
-            if job.batch_fn is not None:
-                kinds.setdefault(job.batch_fn, []).append(job)
-        for batch_fn, batch in kinds.items():
-            results = batch_fn(tx, [job.payload for job in batch])
-            outcomes += zip(batch, results, strict=True)
-        for job in jobs:
-            if job.fn is None:
-                continue
-            job_tx = Tx(tx.conn)
-            try:
-                with tx.conn.begin_nested():
-                    value = job.fn(job_tx)
-            except ProficioError as exc:
-                outcomes.append((job, exc))
-                continue
-            tx.after_commit.extend(job_tx.after_commit)
-            outcomes.append((job, value))
-        return outcomes
+            job.future.set_exception(outcomes)
+        return
+    for job, outcome in zip(jobs, outcomes, strict=True):
+        if isinstance(outcome, BaseException):
+            job.future.set_exception(outcome)
+        else:
+            job.future.set_result(outcome)
+
+
+def in_flight_marker(value: Any) -> Callable[[bool], None]:
+    """What the writer process uses to publish when its current group started."""
+
+    def mark(busy: bool) -> None:
+        value.value = time.time() if busy else 0.0
+
+    return mark
+
+
+def group_failure(exc: BaseException) -> ProficioError:
+    return ServiceUnavailable(f"the database could not store the data ({type(exc).__name__})")

@@ -1,0 +1,63 @@
+"""The writer process's main loop (see `writer.py`): receive a group, run it, commit, answer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from multiprocessing.connection import Connection as Pipe
+from typing import Any
+
+from sqlalchemy import Connection
+
+from proficio.storage.database import make_engine, tune_writer
+from proficio.storage.writer import Handler, Tx, group_failure, in_flight_marker, run_group
+
+log = logging.getLogger(__name__)
+
+
+def writer_main(
+    url: str,
+    sqlite_synchronous: str,
+    handlers_factory: Callable[[], dict[str, Handler]],
+    pipe: Pipe,
+    in_flight: Any,
+) -> None:
+    try:
+        engine = make_engine(url, sqlite_synchronous=sqlite_synchronous, pool_size=1)
+        handlers = handlers_factory()
+    except Exception as exc:
+        pipe.send(group_failure(exc))
+        return
+    pipe.send("ready")
+    mark = in_flight_marker(in_flight)
+    conn: Connection | None = None
+    while True:
+        try:
+            jobs = pipe.recv()
+        except (EOFError, OSError):
+            break
+        if jobs is None:
+            break
+        outcomes: Any
+        try:
+            if conn is None:
+                conn = engine.connect()
+                tune_writer(conn)
+            mark(True)
+            tx = Tx(conn)
+            with conn.begin():
+                outcomes = run_group(tx, handlers, jobs)
+            for callback in tx.after_commit:
+                callback()
+        except Exception as exc:  # the database failed: nothing of the group is acknowledged
+            log.exception("write group failed")
+            outcomes = group_failure(exc)
+            if conn is not None:
+                conn.invalidate()
+                conn = None
+        finally:
+            mark(False)
+        pipe.send(outcomes)
+    if conn is not None:
+        conn.close()
+    engine.dispose()

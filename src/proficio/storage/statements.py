@@ -56,6 +56,14 @@ def _rows(result: Iterable[Sequence[object]]) -> list[StoredStatement]:
     return [StoredStatement(*row) for row in result]  # type: ignore[arg-type]
 
 
+_STATEMENT_COLUMNS = (
+    ("statement_id", "varchar"),
+    ("stored_us", "bigint"),
+    ("voided", "boolean"),
+    ("is_voiding", "boolean"),
+    ("target_id", "varchar"),
+    ("body", "jsonb"),
+)
 _SELECT = (
     "SELECT seq, statement_id, stored_us, voided, is_voiding, target_id, {body} FROM statements"
 )
@@ -98,11 +106,10 @@ def referring_statements(conn: Connection, target_ids: Sequence[str]) -> list[St
 def insert_statements(tx: Tx, cache: KeyCache, rows: Sequence[NewStatement]) -> list[int]:
     """Insert statements and their references; returns their seq numbers in order."""
     conn = tx.conn
-    body = "CAST(? AS JSONB)" if conn.dialect.name == "postgresql" else "?"
-    rawsql.executemany(
+    rawsql.insert_rows(
         conn,
-        "INSERT INTO statements (statement_id, stored_us, voided, is_voiding, target_id, body)"
-        f" VALUES (?, ?, ?, ?, ?, {body})",
+        "statements",
+        _STATEMENT_COLUMNS,
         [(r.statement_id, r.stored_us, False, r.is_voiding, r.target_id, r.body) for r in rows],
     )
     seq_of: dict[str, int] = {}
@@ -117,10 +124,12 @@ def insert_statements(tx: Tx, cache: KeyCache, rows: Sequence[NewStatement]) -> 
 def add_refs(tx: Tx, cache: KeyCache, items: Sequence[tuple[int, Iterable[RefRow]]]) -> None:
     materialised = [(seq, list(refs)) for seq, refs in items]
     ids = intern_keys(tx, cache, (key for _, refs in materialised for _, key in refs))
-    rawsql.executemany(
+    rawsql.insert_rows(
         tx.conn,
-        "INSERT INTO statement_refs (kind, key_id, seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        "statement_refs",
+        (("kind", "smallint"), ("key_id", "bigint"), ("seq", "bigint")),
         [(kind, ids[key], seq) for seq, refs in materialised for kind, key in refs],
+        on_conflict_do_nothing=True,
     )
 
 

@@ -161,3 +161,11 @@ def test_revoked_credential_is_refused(lrs: XAPIClient, settings: Settings) -> N
     db.close()
     time.sleep(settings.auth_cache_seconds + 0.05)  # checked credentials are remembered this long
     assert lrs.get().status_code == 401
+
+
+def test_version_header_is_checked_on_every_xapi_path(app_client: TestClient) -> None:
+    """XAPI-00321: even a resource this LRS does not serve answers 400 without the header."""
+    response = app_client.get("/xapi/activities/state")
+    assert response.status_code == 400
+    assert response.json()["field"] == "X-Experience-API-Version"
+    assert app_client.get("/xapi/activities/state", headers=VERSION).status_code == 404

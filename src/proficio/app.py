@@ -16,7 +16,7 @@ from proficio.lrs.alternate import AlternateRequestSyntax
 from proficio.lrs.routes import router as lrs_router
 from proficio.lrs.statements import writer_handlers
 from proficio.lrs.timestamps import iso_from_us
-from proficio.lrs.versions import VERSION_HEADER, XAPIHeadersMiddleware
+from proficio.lrs.versions import VERSION_HEADER, VersionCheckMiddleware, XAPIHeadersMiddleware
 from proficio.settings import Settings
 from proficio.storage.database import Database
 from proficio.storage.migrate import upgrade
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Proficio", lifespan=lifespan, docs_url=None, redoc_url=None)
     install_error_handlers(app)
     app.include_router(lrs_router)
+    app.add_middleware(VersionCheckMiddleware, prefix="/xapi/", exempt=("/xapi/about",))
     app.add_middleware(
         AlternateRequestSyntax, prefix="/xapi/", max_body_bytes=settings.max_body_bytes
     )

@@ -11,13 +11,15 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from proficio.errors import BadRequest
+from proficio.error_handlers import error_response
+from proficio.errors import BadRequest, ProficioError
 
 VERSION_HEADER = "X-Experience-API-Version"
 SERVED_VERSION = "1.0.3"
 ACCEPTED_VERSIONS = ("1.0.0", "1.0.1", "1.0.2", "1.0.3")
 CONSISTENT_THROUGH_HEADER = "X-Experience-API-Consistent-Through"
 _CONSISTENT = CONSISTENT_THROUGH_HEADER.lower().encode()
+_VERSION_KEY = VERSION_HEADER.lower().encode()
 _VERSION_RE = re.compile(r"^1\.0(\.\d+)?$")
 
 
@@ -62,3 +64,30 @@ class XAPIHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class VersionCheckMiddleware:
+    """Every xAPI request but GET /about (and CORS preflights) must name a supported version
+    (Communication 2.8.s4.table1.row2, XAPI-00321), even on a resource this LRS lacks."""
+
+    def __init__(self, app: ASGIApp, *, prefix: str, exempt: tuple[str, ...]) -> None:
+        self.app = app
+        self.prefix = prefix
+        self.exempt = exempt
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] != "OPTIONS"
+            and scope["path"].startswith(self.prefix)
+            and scope["path"] not in self.exempt
+        ):
+            header = next(
+                (v.decode("latin-1") for k, v in scope["headers"] if k == _VERSION_KEY), None
+            )
+            try:
+                check_version(header)
+            except ProficioError as exc:
+                await error_response(exc)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

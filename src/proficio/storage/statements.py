@@ -94,10 +94,6 @@ def get_statements(conn: Connection, statement_ids: Sequence[str]) -> dict[str, 
     return {row.statement_id: row for row in _select_where(conn, "statement_id", statement_ids)}
 
 
-def get_by_seqs(conn: Connection, seqs: Sequence[int]) -> list[StoredStatement]:
-    return _rows(conn.execute(select(*_COLUMNS).where(statements.c.seq.in_(seqs))))
-
-
 def referring_statements(conn: Connection, target_ids: Sequence[str]) -> list[StoredStatement]:
     """Statements whose object is a StatementRef to one of `target_ids`."""
     return _select_where(conn, "target_id", target_ids)

@@ -1,0 +1,95 @@
+"""The storage contract: the same behaviour from SQLite and PostgreSQL, with no xAPI rules.
+
+Each test runs on both databases (the `database_url` fixture)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from proficio.storage import statements as store
+from proficio.storage.database import Database
+from proficio.storage.keys import KeyCache, intern_keys, lookup_keys
+from proficio.storage.migrate import current_revision, head_revision, upgrade
+from proficio.storage.schema import metadata
+
+AGENT, VERB = 1, 3
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    upgrade(database.engine)
+    yield database
+    database.close()
+
+
+def _row(n: int, *, refs: set[tuple[int, str]], target: str | None = None) -> store.NewStatement:
+    return store.NewStatement(
+        statement_id=f"00000000-0000-4000-8000-{n:012d}",
+        stored_us=1_000_000 + n,
+        is_voiding=False,
+        target_id=target,
+        body=f'{{"n": {n}, "text": "caf\\u00e9 \\"quoted\\""}}',
+        refs=refs,
+    )
+
+
+def test_migrations_create_exactly_the_declared_schema(db: Database) -> None:
+    assert current_revision(db.engine) == head_revision()
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
+
+
+def test_bodies_come_back_as_the_same_json_text_values(db: Database) -> None:
+    with db.transaction() as tx:
+        store.insert_statements(tx, KeyCache(), [_row(1, refs={(VERB, "v")})])
+    row = db.read_sync(lambda c: store.get_statements(c, [_row(1, refs=set()).statement_id]))
+    [stored] = row.values()
+    assert json.loads(stored.body) == {"n": 1, "text": 'café "quoted"'}
+
+
+def test_query_by_refs_pages_in_seq_order(db: Database) -> None:
+    cache = KeyCache()
+    rows = [_row(n, refs={(AGENT, "a" if n % 2 else "b"), (VERB, "v")}) for n in range(1, 8)]
+    with db.transaction() as tx:
+        seqs = store.insert_statements(tx, cache, rows)
+    assert seqs == sorted(seqs)
+
+    def query(**kw: object) -> list[int]:
+        flt = store.StatementFilter(**kw)  # type: ignore[arg-type]
+        return [r.seq for r in db.read_sync(lambda c: store.query_statements(c, cache, flt))]
+
+    a_and_v = (store.RefFilter((AGENT,), "a"), store.RefFilter((VERB,), "v"))
+    odd = [s for n, s in zip(range(1, 8), seqs, strict=True) if n % 2]
+    assert query(refs=a_and_v, limit=10) == odd[::-1]
+    assert query(refs=a_and_v, limit=2, ascending=True) == odd[:2]
+    assert query(refs=a_and_v, limit=10, after_seq=odd[-1]) == odd[-2::-1]
+    assert query(refs=(store.RefFilter((AGENT,), "nobody"),), limit=10) == []
+    assert query(since_us=1_000_005, limit=10) == seqs[5:][::-1]
+
+
+def test_voided_rows_leave_queries(db: Database) -> None:
+    cache = KeyCache()
+    with db.transaction() as tx:
+        store.insert_statements(tx, cache, [_row(1, refs={(VERB, "v")})])
+        store.mark_voided(tx.conn, [_row(1, refs=set()).statement_id])
+    flt = store.StatementFilter(refs=(store.RefFilter((VERB,), "v"),))
+    assert db.read_sync(lambda c: store.query_statements(c, cache, flt)) == []
+
+
+def test_interned_keys_are_stable_and_rolled_back_ones_never_cached(db: Database) -> None:
+    cache = KeyCache()
+    with pytest.raises(RuntimeError), db.transaction() as tx:
+        intern_keys(tx, cache, ["https://example.com/rolled-back"])
+        raise RuntimeError("abort")
+    assert cache.get("https://example.com/rolled-back") is None
+    with db.transaction() as tx:
+        first = intern_keys(tx, cache, ["https://example.com/x"])
+    fresh = db.read_sync(lambda c: lookup_keys(c, KeyCache(), ["https://example.com/x"]))
+    assert fresh == first

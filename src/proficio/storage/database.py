@@ -20,7 +20,7 @@ from proficio.storage.writer import Tx
 T = TypeVar("T")
 
 
-def make_engine(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 8) -> Engine:
+def make_engine(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 4) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
 
@@ -50,7 +50,7 @@ def tune_writer(conn: Connection) -> None:
         conn.commit()
 
 
-WRITER_CACHE_KIB = 64 * 1024
+WRITER_CACHE_KIB = 32 * 1024
 
 
 class Database:

@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from proficio.storage import rawsql
 from proficio.storage.writer import Tx
 
-_CACHE_LIMIT = 200_000
+_CACHE_LIMIT = 100_000
 _CHUNK = 500
 
 

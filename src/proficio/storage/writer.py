@@ -86,7 +86,8 @@ class Writer:
         self._ctx = multiprocessing.get_context("forkserver")
         self._ctx.set_forkserver_preload(["proficio.storage.writer_process"])
         self._args = (url, sqlite_synchronous, handlers)
-        self._in_flight = self._ctx.Value("d", 0.0, lock=False)
+        # When the group now being written was sent: the writer assigns `stored` after that.
+        self._in_flight_since: float | None = None
         self._start_process()
         self._queue: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._send, name="proficio-writer", daemon=True)
@@ -98,7 +99,7 @@ class Writer:
         self._pipe, child_end = self._ctx.Pipe()
         self._process = self._ctx.Process(
             target=writer_main,
-            args=(*self._args, child_end, self._in_flight),
+            args=(*self._args, child_end),
             name="proficio-writer",
             daemon=True,
         )
@@ -114,8 +115,7 @@ class Writer:
     @property
     def in_flight_since(self) -> float | None:
         """When the group being committed started, or None when the writer is idle."""
-        value: float = self._in_flight.value
-        return value or None
+        return self._in_flight_since
 
     def consistent_through(self) -> float:
         """A time before which every acknowledged write is visible to readers."""
@@ -154,6 +154,7 @@ class Writer:
                     break
                 group.append(nxt)
             jobs = [job for job in group if isinstance(job, _Job)]
+            self._in_flight_since = time.time()
             try:
                 self._pipe.send([(job.kind, job.payload) for job in jobs])
                 outcomes = self._pipe.recv()
@@ -161,12 +162,12 @@ class Writer:
                 log.exception("the writer process is gone; starting another")
                 outcomes = ServiceUnavailable(f"the writer process is gone ({exc})")
                 self._restart()
+            self._in_flight_since = None
             _resolve(jobs, outcomes)
         with contextlib.suppress(OSError):
             self._pipe.send(None)  # tells the writer process to stop
 
     def _restart(self) -> None:
-        self._in_flight.value = 0.0
         self._process.kill()
         self._process.join(timeout=10)
         try:
@@ -185,15 +186,6 @@ def _resolve(jobs: list[_Job], outcomes: Any) -> None:
             job.future.set_exception(outcome)
         else:
             job.future.set_result(outcome)
-
-
-def in_flight_marker(value: Any) -> Callable[[bool], None]:
-    """What the writer process uses to publish when its current group started."""
-
-    def mark(busy: bool) -> None:
-        value.value = time.time() if busy else 0.0
-
-    return mark
 
 
 def group_failure(exc: BaseException) -> ProficioError:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from proficio.storage.database import make_engine, tune_writer
-from proficio.storage.writer import Handler, Tx, group_failure, in_flight_marker, run_group
+from proficio.storage.writer import Handler, Tx, group_failure, run_group
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +20,6 @@ def writer_main(
     sqlite_synchronous: str,
     handlers_factory: Callable[[], dict[str, Handler]],
     pipe: Pipe,
-    in_flight: Any,
 ) -> None:
     try:
         engine = make_engine(url, sqlite_synchronous=sqlite_synchronous, pool_size=1)
@@ -29,7 +28,6 @@ def writer_main(
         pipe.send(group_failure(exc))
         return
     pipe.send("ready")
-    mark = in_flight_marker(in_flight)
     conn: Connection | None = None
     while True:
         try:
@@ -43,7 +41,6 @@ def writer_main(
             if conn is None:
                 conn = engine.connect()
                 tune_writer(conn)
-            mark(True)
             tx = Tx(conn)
             with conn.begin():
                 outcomes = run_group(tx, handlers, jobs)
@@ -55,8 +52,6 @@ def writer_main(
             if conn is not None:
                 conn.invalidate()
                 conn = None
-        finally:
-            mark(False)
         pipe.send(outcomes)
     if conn is not None:
         conn.close()

@@ -1,3 +1,4 @@
 from proficio.cli import main
 
-main()
+if __name__ == "__main__":  # the writer process imports this module again: run nothing then
+    main()

@@ -81,3 +81,18 @@ def test_stored_grows_with_insertion_order(db: Database) -> None:
     by_seq = sorted(rows.values(), key=lambda r: r.seq)
     assert [r.statement_id for r in by_seq] == ids
     assert [r.stored_us for r in by_seq] == sorted({r.stored_us for r in by_seq})
+
+
+def test_a_new_writer_clock_continues_after_what_is_stored(db: Database) -> None:
+    """A restarted writer must not hand out a `stored` older than one already stored."""
+    future_us = 4_102_444_800_000_000  # 2100-01-01: a clock that once ran ahead
+    prepared = prepare_statements([statement()], authority=AUTHORITY, version="1.0.3", batch=True)
+    with db.transaction() as tx:
+        clock = StoredClock()
+        clock.advance_to(future_us)
+        store_statement_batches(tx, [prepared], keys=KeyCache(), clock=clock)
+    later = prepare_statements([statement()], authority=AUTHORITY, version="1.0.3", batch=True)
+    with db.transaction() as tx:
+        store_statement_batches(tx, [later], keys=KeyCache(), clock=StoredClock())
+    rows = stored(db, [prepared[0].statement_id, later[0].statement_id])
+    assert rows[later[0].statement_id].stored_us > rows[prepared[0].statement_id].stored_us

@@ -14,6 +14,15 @@ class StoredClock:
         self._last = 0
         self._lock = threading.Lock()
 
+    @property
+    def started(self) -> bool:
+        return self._last > 0
+
+    def advance_to(self, us: int) -> None:
+        """Never hand out a value at or below `us` (the newest one already stored)."""
+        with self._lock:
+            self._last = max(self._last, us, 1)
+
     def next_us(self) -> int:
         with self._lock:
             now = time.time_ns() // 1000

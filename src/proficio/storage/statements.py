@@ -161,6 +161,11 @@ class StatementFilter:
     limit: int = 100
 
 
+def max_stored_us(conn: Connection) -> int:
+    found = conn.execute(select(func.max(statements.c.stored_us))).scalar()
+    return int(found or 0)
+
+
 def max_seq(conn: Connection) -> int:
     return int(conn.execute(select(func.coalesce(func.max(statements.c.seq), 0))).scalar_one())
 

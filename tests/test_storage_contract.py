@@ -12,10 +12,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from proficio.storage import statements as store
-from proficio.storage.database import Database
+from proficio.storage.database import Database, refresh_statistics
 from proficio.storage.keys import KeyCache, intern_keys, lookup_keys
 from proficio.storage.migrate import current_revision, head_revision, upgrade
 from proficio.storage.schema import metadata
+from proficio.storage.writer_process import StatisticsSchedule
 
 AGENT, VERB = 1, 3
 
@@ -93,3 +94,25 @@ def test_interned_keys_are_stable_and_rolled_back_ones_never_cached(db: Database
         first = intern_keys(tx, cache, ["https://example.com/x"])
     fresh = db.read_sync(lambda c: lookup_keys(c, KeyCache(), ["https://example.com/x"]))
     assert fresh == first
+
+
+def test_statistics_refresh_runs_on_both_databases(db: Database) -> None:
+    with db.engine.connect() as conn:
+        refresh_statistics(conn)
+        if conn.dialect.name == "postgresql":
+            # reltuples is -1 until a table has been analyzed (PostgreSQL 14+).
+            analyzed = conn.exec_driver_sql(
+                "SELECT reltuples >= 0 FROM pg_class WHERE oid = 'statements'::regclass"
+            ).scalar()
+            assert analyzed
+
+
+def test_statistics_schedule_grows_then_steps() -> None:
+    schedule = StatisticsSchedule()
+    assert not schedule.due(999)
+    assert schedule.due(1)  # 1,000
+    assert not schedule.due(8_999)
+    assert schedule.due(1)  # 10,000
+    assert schedule.due(90_000)  # 100,000
+    assert not schedule.due(StatisticsSchedule.STEP - 1)
+    assert schedule.due(1)

@@ -53,6 +53,16 @@ def tune_writer(conn: Connection) -> None:
 WRITER_CACHE_KIB = 32 * 1024
 
 
+def refresh_statistics(conn: Connection) -> None:
+    """Let the query planner see the tables as they are now (outside any transaction)."""
+    if conn.dialect.name == "postgresql":
+        with conn.begin():
+            conn.exec_driver_sql("ANALYZE statements, statement_refs, lrs_keys")
+    else:
+        conn.exec_driver_sql("PRAGMA optimize")
+        conn.commit()
+
+
 class Database:
     """Owns the engine for reads and for the CLI's transactions; the server's writes go
     through the writer process (`writer.py`). Services receive a connection, never commit."""

@@ -9,10 +9,31 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from proficio.storage.database import make_engine, tune_writer
+from proficio.storage.database import make_engine, refresh_statistics, tune_writer
 from proficio.storage.writer import Handler, Tx, group_failure, run_group
 
 log = logging.getLogger(__name__)
+
+
+class StatisticsSchedule:
+    """When to refresh the planner's statistics: as the tables grow by orders of magnitude,
+    then every STEP rows. Without them PostgreSQL (when autovacuum is off) plans the
+    ingest's `target_id IN (...)` lookup as a full scan."""
+
+    FIRST = (1_000, 10_000, 100_000)
+    STEP = 250_000
+
+    def __init__(self) -> None:
+        self.written = 0
+        self.next_at = self.FIRST[0]
+
+    def due(self, rows: int) -> bool:
+        self.written += rows
+        if self.written < self.next_at:
+            return False
+        later = [n for n in self.FIRST if n > self.written]
+        self.next_at = later[0] if later else self.written + self.STEP
+        return True
 
 
 def writer_main(
@@ -29,6 +50,7 @@ def writer_main(
         return
     pipe.send("ready")
     conn: Connection | None = None
+    statistics = StatisticsSchedule()
     while True:
         try:
             jobs = pipe.recv()
@@ -46,6 +68,8 @@ def writer_main(
                 outcomes = run_group(tx, handlers, jobs)
             for callback in tx.after_commit:
                 callback()
+            if statistics.due(sum(len(p) if isinstance(p, list) else 1 for _, p in jobs)):
+                refresh_statistics(conn)
         except Exception as exc:  # the database failed: nothing of the group is acknowledged
             log.exception("write group failed")
             outcomes = group_failure(exc)

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
+import signal
 import statistics
 import sys
 import time
@@ -48,12 +50,15 @@ from server import (
     git_state,
     log_problems,
     machine,
+    stop_on_signal,
+    wait_for_quiet,
 )
 from statements import StatementGenerator, Vocabulary
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SCENARIOS = ("batch", "single", "query")
 MAX_CONSECUTIVE_FAILURES = 50
+BUSY_ELSEWHERE = 0.25  # CPU cores used by unrelated processes that make a figure suspect
 ERROR_SAMPLES = 3
 
 
@@ -95,12 +100,6 @@ class Tally:
     def seconds(self) -> float:
         return max(self.finished - self.started, 1e-9)
 
-    @property
-    def errors(self) -> int:
-        return sum(n for s, n in self.statuses.items() if not self.ok(s)) + sum(
-            self.failures.values()
-        )
-
     def summary(self) -> dict[str, Any]:
         lat = latency_summary(self.latencies)
         ok_requests = sum(n for s, n in self.statuses.items() if self.ok(s))
@@ -140,12 +139,12 @@ class Bench:
     vocab: Vocabulary
     args: argparse.Namespace
     stored: int = 0  # statements acknowledged so far, across scenarios
-    seen: Preload | None = None
+    seen: StoredLog | None = None
 
     def acknowledged(self, statements: list[dict[str, Any]]) -> None:
         self.stored += len(statements)
         if self.seen is None:
-            self.seen = Preload(sample_every=max(1, self.args.stored // 20_000))
+            self.seen = StoredLog(sample_every=max(1, self.args.stored // 20_000))
         self.seen.observe(statements, self.stored)
 
     def connection(self) -> HttpConnection:
@@ -253,9 +252,9 @@ async def post_singles(bench: Bench, tally: Tally, *, concurrency: int, seconds:
 
 
 @dataclass
-class Preload:
-    """Every acknowledged statement passes through here: what the queries are drawn from,
-    and when each count was reached (for the preload rate curve and the `since` value)."""
+class StoredLog:
+    """Every acknowledged statement passes through here: a sample of them for the queries to
+    ask about, and when each count was reached (for the preload rate curve and `since`)."""
 
     sample_every: int = 1
     checkpoints: list[tuple[float, int]] = field(default_factory=list)
@@ -318,9 +317,8 @@ async def preload(bench: Bench) -> dict[str, Any]:
     return summary
 
 
-async def run_queries(
-    bench: Bench, name: str, targets: list[str], *, count_results: bool = True
-) -> dict[str, Any]:
+async def run_queries(bench: Bench, name: str, targets: list[str]) -> dict[str, Any]:
+    """GET each target in turn on one connection: latency without queueing."""
     tally = Tally(name)
     returned: list[int] = []
     full_pages = 0
@@ -328,7 +326,8 @@ async def run_queries(
     conn = bench.connection()
     try:
         for target in targets[:10]:  # warm the connection and the caches; not measured
-            await conn.request("GET", target)
+            with contextlib.suppress(ConnectionLost, TimeoutError):
+                await conn.request("GET", target)
         tally.started = time.time()
         cpu0 = time.process_time()
         for target in targets:
@@ -343,7 +342,7 @@ async def run_queries(
                 bench.check_alive()
                 continue
             tally.record(resp.status, time.perf_counter() - t0, resp.body, 1)
-            if count_results and resp.status == 200:
+            if resp.status == 200:
                 page = orjson.loads(resp.body)
                 returned.append(len(page["statements"]))
                 full_pages += bool(page["more"])
@@ -390,15 +389,42 @@ async def scenarios(bench: Bench, report: dict[str, Any]) -> None:
     server = bench.server
     results = report["results"]
 
-    def mark(name: str, started: float) -> None:
-        results[name].update(server.window(started, time.time()))
+    def settle(name: str) -> None:
+        # Blocks the event loop on purpose: nothing else runs between scenarios.
+        if args.quiet_wait > 0:
+            t0 = time.monotonic()
+            busy = wait_for_quiet(max_wait=args.quiet_wait)
+            report.setdefault("quiet_wait", {})[name] = {
+                "waited_s": round(time.monotonic() - t0, 1),
+                "busy_cores": busy,
+            }
+            if busy >= 0.3:
+                print(f"  note: the machine is still busy ({busy} cores)", file=sys.stderr)
 
-    if "batch" in args.scenarios:
+    async def measure(name: str, run: Callable[[], Awaitable[dict[str, Any]]]) -> None:
+        """Run a scenario; once more if unrelated processes were busy during it."""
+        for attempt in (1, 2):
+            settle(name)
+            t0 = time.time()
+            got = await run()
+            got.update(server.window(t0, time.time()))
+            if got["cpu_s"] is not None:
+                got["cpu_cores"] = {
+                    k: round(v / got["seconds"], 2) for k, v in got["cpu_s"].items()
+                }
+            skewed = (got.get("cpu_cores") or {}).get("other", 0) > BUSY_ELSEWHERE
+            if skewed and attempt == 1 and name != "preload":
+                print(f"  {name}: other processes were busy; running it again", file=sys.stderr)
+                report.setdefault("skewed_attempts", {})[name] = got
+                continue
+            results[name] = got
+            return
+
+    async def batch() -> dict[str, Any]:
         print(
             f"batch: {args.batch_size}/request, c={args.concurrency}, {args.seconds}s",
             file=sys.stderr,
         )
-        t0 = time.time()
         tally = await post_batches(
             bench,
             Tally("batch"),
@@ -408,33 +434,42 @@ async def scenarios(bench: Bench, report: dict[str, Any]) -> None:
             total=args.max_statements,
             seconds=args.seconds,
         )
-        results["batch"] = tally.summary()
-        mark("batch", t0)
-    if "single" in args.scenarios:
+        return tally.summary()
+
+    async def single() -> dict[str, Any]:
         print(f"single: c={args.single_concurrency}, {args.seconds}s", file=sys.stderr)
-        t0 = time.time()
         tally = await post_singles(
             bench, Tally("single"), concurrency=args.single_concurrency, seconds=args.seconds
         )
-        results["single"] = tally.summary()
-        mark("single", t0)
-    if "query" in args.scenarios:
+        return tally.summary()
+
+    async def load() -> dict[str, Any]:
         print(
             f"preload to {args.stored:,} (batch {args.preload_batch},"
             f" c={args.preload_concurrency})",
             file=sys.stderr,
         )
-        t0 = time.time()
-        results["preload"] = await preload(bench)
-        mark("preload", t0)
+        return await preload(bench)
+
+    def query(name: str, urls: list[str]) -> Callable[[], Awaitable[dict[str, Any]]]:
+        async def run() -> dict[str, Any]:
+            print(f"query {name}: {len(urls)} GETs at {bench.stored:,} stored", file=sys.stderr)
+            got = await run_queries(bench, name, urls)
+            got["stored"] = bench.stored
+            return got
+
+        return run
+
+    if "batch" in args.scenarios:
+        await measure("batch", batch)
+    if "single" in args.scenarios:
+        await measure("single", single)
+    if "query" in args.scenarios:
+        await measure("preload", load)
         targets = query_targets(bench)
         results["query_since"] = targets.pop("since")[0]
         for name, urls in targets.items():
-            print(f"query {name}: {len(urls)} GETs at {bench.stored:,} stored", file=sys.stderr)
-            t0 = time.time()
-            results[f"get {name}"] = await run_queries(bench, name, urls)
-            results[f"get {name}"]["stored"] = bench.stored
-            mark(f"get {name}", t0)
+            await measure(f"get {name}", query(name, urls))
 
 
 def fmt_ms(lat: dict[str, Any]) -> str:
@@ -448,6 +483,17 @@ def print_table(report: dict[str, Any]) -> None:
     a = report["args"]
     rows: list[tuple[str, str, str]] = []
 
+    def cpu(s: dict[str, Any]) -> str:
+        cores = s.get("cpu_cores")
+        if not cores:
+            return ""
+        text = "; CPU cores: " + ", ".join(
+            f"{k} {v:.2f}" for k, v in cores.items() if k != "unattributed" and v >= 0.01
+        )
+        if cores["other"] > BUSY_ELSEWHERE:
+            text += " (OTHER PROCESSES WERE BUSY: figure skewed)"
+        return text
+
     def errors(s: dict[str, Any]) -> str:
         bad = {k: v for k, v in s["statuses"].items() if not k.startswith("2")}
         bad.update(s["failures"])
@@ -459,7 +505,7 @@ def print_table(report: dict[str, Any]) -> None:
             (
                 f"batched ingest ({a['batch_size']}/req, c={a['concurrency']})",
                 f"{s['items_per_s']:,.0f} statements/s",
-                f"{fmt_ms(s['latency_ms'])} per request; {errors(s)}",
+                f"{fmt_ms(s['latency_ms'])} per request; {errors(s)}{cpu(s)}",
             )
         )
     if "single" in r:
@@ -468,17 +514,19 @@ def print_table(report: dict[str, Any]) -> None:
             (
                 f"single POST (c={a['single_concurrency']})",
                 f"{s['requests_per_s']:,.0f} req/s",
-                f"{fmt_ms(s['latency_ms'])}; {errors(s)}",
+                f"{fmt_ms(s['latency_ms'])}; {errors(s)}{cpu(s)}",
             )
         )
-    if "preload" in r:
+    if "preload" in r and not r["preload"]["items_ok"]:
+        rows.append(("preload", "not needed", f"{r['preload']['reached']:,} already stored"))
+    elif "preload" in r:
         s = r["preload"]
         rows.append(
             (
-                f"preload to {s['reached']:,}"
+                f"preload {s['items_ok']:,} more to {s['reached']:,}"
                 f" ({a['preload_batch']}/req, c={a['preload_concurrency']})",
-                f"{s['seconds']:,.0f} s",
-                f"{s['items_per_s']:,.0f} statements/s; {errors(s)}",
+                f"{s['seconds']:,.1f} s",
+                f"{s['items_per_s']:,.0f} statements/s; {errors(s)}{cpu(s)}",
             )
         )
     for name in ("agent+verb", "activity+since"):
@@ -490,10 +538,16 @@ def print_table(report: dict[str, Any]) -> None:
                     f"GET {name} limit=100 @ {s['stored']:,}",
                     fmt_ms(s["latency_ms"]),
                     f"{res.get('mean', 0)} results/query avg, {res.get('empty', 0)} empty;"
-                    f" {errors(s)}",
+                    f" {errors(s)}{cpu(s)}",
                 )
             )
-    rows.append(("peak server RSS (VmHWM)", f"{report['peak_rss_mb']} MB", ""))
+    rows.append(
+        (
+            "peak server RSS",
+            f"{report['peak_rss_mb']} MB",
+            f"sampled every 0.25 s, all server processes; VmHWM sum {report['rss_hwm_sum_mb']} MB",
+        )
+    )
     width = max(len(x[0]) for x in rows)
     width2 = max(len(x[1]) for x in rows)
     print(f"\nProficio load benchmark: {report['db']}, {report['machine']}")
@@ -551,9 +605,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="statements stored before the queries run (1,000,000)",
     )
     p.add_argument(
-        "--preload-batch", type=int, default=500, help="statements per preload POST (500)"
+        "--preload-batch", type=int, default=1000, help="statements per preload POST (1000)"
     )
-    p.add_argument("--preload-concurrency", type=int, default=4, help="preload connections (4)")
+    p.add_argument("--preload-concurrency", type=int, default=2, help="preload connections (2)")
     p.add_argument(
         "--preload-timeout",
         type=float,
@@ -565,7 +619,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--actors", type=int, default=10_000, help="distinct actors (10,000)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--timeout", type=float, default=120, help="per-request timeout in s (120)")
+    p.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=120,
+        help="before each scenario, wait up to this many s for other processes to go quiet"
+        " (under 0.3 busy CPUs); 0 skips (default: %(default)s)",
+    )
     p.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="run the server under bench/profile_server.py (stack sampling; a few %% slower)"
+        " and write where its threads spend their time next to the JSON",
+    )
     p.add_argument(
         "--out", type=Path, help="JSON output (default: bench/results/load-DB-TIME.json)"
     )
@@ -597,7 +664,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
     db = TempDatabase.create(args.db, pg_url=args.pg_url)
-    server = Server(db.url, log_path)
+    profile_path = out.with_suffix(".profile.txt") if args.profile else None
+    server = Server(db.url, log_path, profile_to=profile_path)
     try:
         key, secret = create_credential(db.url)
         server.start()
@@ -608,12 +676,15 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(scenarios(bench, report))
         finally:
             last = server.sample()
-            report["peak_rss_mb"] = round(last.hwm_kb / 1024, 1) if last else None
+            report["peak_rss_mb"] = server.peak_rss_mb()
+            report["rss_hwm_sum_mb"] = round(last.hwm_kb / 1024, 1) if last else None
             report["stored_total"] = bench.stored
             report["db_bytes"] = db.size_bytes()
             report["machine_after"] = machine()
     finally:
         server.stop()
+        if server.leftovers:
+            report["server_children_left_running"] = server.leftovers
         report["server_log_problems"] = log_problems(log_path)
         if args.keep:
             report["kept_database"] = db.url
@@ -623,6 +694,8 @@ def main(argv: list[str] | None = None) -> int:
         out.write_text(json.dumps(report, indent=2, default=str))
     print_table(report)
     print(f"\nJSON: {out}\nserver log: {log_path}")
+    if profile_path is not None:
+        print(f"profile: {profile_path}")
     bad = any(
         isinstance(s, dict)
         and (s.get("failures") or any(not k.startswith("2") for k in s.get("statuses", {})))
@@ -632,8 +705,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # Background jobs ignore SIGINT: let `kill PID` stop a run cleanly too (server stopped,
+    # database dropped, JSON written).
+    signal.signal(signal.SIGTERM, stop_on_signal)
     try:
         sys.exit(main())
     except BenchError as exc:
         print(f"load.py: {exc}", file=sys.stderr)
         sys.exit(2)
+    except KeyboardInterrupt:
+        print("load.py: stopped; server stopped, database removed unless --keep", file=sys.stderr)
+        sys.exit(130)

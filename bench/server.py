@@ -6,12 +6,15 @@ Used by `load.py` and `durability.py`; nothing here talks to anything but 127.0.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -21,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import cpu
+
 ROOT = Path(__file__).resolve().parent.parent
 PROFICIO = ROOT / ".venv" / "bin" / "proficio"
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -29,6 +34,12 @@ HEADERS_VERSION = {"X-Experience-API-Version": "1.0.3"}
 
 class BenchError(Exception):
     """A benchmark could not run (the server would not start, a database not be made)."""
+
+
+def stop_on_signal(signum: int, _frame: object) -> None:
+    """A SIGTERM handler: unwind like Ctrl-C, so `finally` blocks stop the server and drop
+    the database."""
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def free_port() -> int:
@@ -113,10 +124,35 @@ def create_credential(db_url: str) -> tuple[str, str]:
 
 @dataclass
 class Sample:
+    """The server's whole process tree (it may run workers in child processes) at one time."""
+
     t: float
-    rss_kb: int
-    hwm_kb: int
-    cpu_s: float
+    rss_kb: int  # resident memory, summed over the tree
+    hwm_kb: int  # each process's peak resident memory (VmHWM), summed: an upper bound
+    cpu: dict[str, float]  # CPU seconds so far per group (see cpu.py), machine-wide
+    processes: int
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def wait_for_quiet(*, max_wait: float, cores: float = 0.3, window: float = 2.0) -> float:
+    """Wait (at most `max_wait` s) until the machine used under `cores` CPUs over `window` s:
+    a test run or another benchmark in progress would skew the figures. Returns the busy
+    cores of the last window."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        before = cpu.busy_seconds()
+        time.sleep(window)
+        used = (cpu.busy_seconds() - before) / window
+        if used < cores or time.monotonic() >= deadline:
+            return round(used, 2)
 
 
 @dataclass
@@ -127,8 +163,11 @@ class Server:
     log_path: Path
     port: int = field(default_factory=free_port)
     env: dict[str, str] = field(default_factory=dict)
+    profile_to: Path | None = None  # run through profile_server.py, report written here
     proc: subprocess.Popen[bytes] | None = None
     samples: list[Sample] = field(default_factory=list)
+    leftovers: list[int] = field(default_factory=list)
+    _meter: cpu.CpuMeter | None = None
     _log: IO[bytes] | None = None
     _sampler: threading.Thread | None = None
     _stop_sampling: threading.Event = field(default_factory=threading.Event)
@@ -146,17 +185,14 @@ class Server:
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self._log.write(f"\n--- start {time.strftime('%H:%M:%S')} port {self.port}\n".encode())
         self._log.flush()
+        address = ["--db", self.db_url, "--host", "127.0.0.1", "--port", str(self.port)]
+        if self.profile_to is None:
+            command = [str(PROFICIO), "serve", *address]
+        else:
+            profiler = Path(__file__).with_name("profile_server.py")
+            command = [sys.executable, str(profiler), *address, "--out", str(self.profile_to)]
         self.proc = subprocess.Popen(
-            [
-                str(PROFICIO),
-                "serve",
-                "--db",
-                self.db_url,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
+            command,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env={**os.environ, **self.env},
@@ -190,51 +226,84 @@ class Server:
             self.samples.append(sample)
 
     def sample(self) -> Sample | None:
-        """Resident memory now, its peak so far (VmHWM) and CPU seconds used so far."""
-        try:
-            status = Path(f"/proc/{self.pid}/status").read_text()
-            stat = Path(f"/proc/{self.pid}/stat").read_text()
-        except (OSError, AssertionError):
+        """Memory of the server and its child processes now, CPU use so far; None once the
+        server is gone."""
+        if self.proc is None or not alive(self.proc.pid):
             return None
-        fields_: dict[str, int] = {}
-        for line in status.splitlines():
-            if line.startswith(("VmRSS:", "VmHWM:")):
-                name, value = line.split(":", 1)
-                fields_[name] = int(value.split()[0])
-        ticks = os.sysconf("SC_CLK_TCK")
-        after_name = stat.rsplit(")", 1)[1].split()
-        cpu = (int(after_name[11]) + int(after_name[12])) / ticks  # utime + stime
-        return Sample(time.time(), fields_.get("VmRSS", 0), fields_.get("VmHWM", 0), cpu)
+        if self._meter is None:
+            self._meter = cpu.CpuMeter()
+        used = self._meter.tick(self.proc.pid)
+        tree = self._meter.server_tree
+        rss = hwm = 0
+        for pid in tree:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    rss += int(line.split()[1])
+                elif line.startswith("VmHWM:"):
+                    hwm += int(line.split()[1])
+        return Sample(time.time(), rss, hwm, used, len(tree))
 
     def window(self, since: float, until: float) -> dict[str, Any]:
-        """Peak RSS and server CPU seconds between two `time.time()` marks."""
+        """Peak RSS of the server and CPU seconds per group (cpu.GROUPS) between two
+        `time.time()` marks."""
         inside = [s for s in self.samples if since <= s.t <= until]
         if len(inside) < 2:
-            return {"peak_rss_mb": None, "server_cpu_s": None}
+            return {"peak_rss_mb": None, "cpu_s": None}
+        first, last = inside[0].cpu, inside[-1].cpu
         return {
             "peak_rss_mb": round(max(s.rss_kb for s in inside) / 1024, 1),
-            "server_cpu_s": round(inside[-1].cpu_s - inside[0].cpu_s, 2),
+            "cpu_s": {group: round(last[group] - first[group], 2) for group in cpu.GROUPS},
+            "server_processes": max(s.processes for s in inside),
         }
 
-    def kill9(self) -> None:
-        """SIGKILL: no shutdown handler, no flush; what a crash or OOM kill looks like."""
+    def peak_rss_mb(self) -> float | None:
+        """The largest resident memory of the whole server seen in any sample."""
+        return round(max(s.rss_kb for s in self.samples) / 1024, 1) if self.samples else None
+
+    def kill9(self, *, group: bool = False) -> list[int]:
+        """SIGKILL the server process (`group`: and its children at once): no shutdown
+        handler, no flush, as in a crash or an OOM kill. Returns the child processes still
+        alive 5 s later, which are then killed too (as systemd would when restarting)."""
         assert self.proc is not None
-        os.kill(self.proc.pid, signal.SIGKILL)
+        tree = cpu.descendants(self.proc.pid, cpu.scan())
+        for pid in tree if group else tree[:1]:
+            os.kill(pid, signal.SIGKILL)
         self.proc.wait(timeout=30)
         self._finish()
+        return self._reap(tree[1:], grace=5.0)
 
     def stop(self) -> Sample | None:
-        """Stop gracefully (SIGTERM, then SIGKILL after 30 s); returns the last sample."""
+        """Stop gracefully (SIGTERM, then SIGKILL after 30 s); returns the last sample.
+        Child processes still running 10 s after the server exited are killed and listed
+        in `leftovers`."""
         last = self.sample()
         if self.proc is not None and self.proc.poll() is None:
+            tree = cpu.descendants(self.proc.pid, cpu.scan())
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=30)
+            self.leftovers = self._reap(tree[1:], grace=10.0)
         self._finish()
         return last
+
+    @staticmethod
+    def _reap(pids: list[int], *, grace: float) -> list[int]:
+        """Wait up to `grace` s for these processes (ours) to exit; SIGKILL the rest."""
+        deadline = time.monotonic() + grace
+        while any(alive(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        survivors = [p for p in pids if alive(p)]
+        for pid in survivors:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        return survivors
 
     def _finish(self) -> None:
         self._stop_sampling.set()
@@ -274,7 +343,12 @@ def git_state() -> dict[str, Any]:
         except (OSError, subprocess.SubprocessError):
             return ""
 
+    # The server runs whatever src/ holds right now, committed or not: fingerprint it.
+    digest = hashlib.sha1()
+    for path in sorted((ROOT / "src").rglob("*.py")):
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
     return {
         "commit": run("rev-parse", "--short", "HEAD"),
-        "dirty": bool(run("status", "--porcelain", "src")),
+        "src_dirty": bool(run("status", "--porcelain", "src")),
+        "src_sha1": digest.hexdigest()[:12],
     }

@@ -18,6 +18,8 @@ from sqlalchemy.pool import NullPool
 
 from proficio.app import create_app
 from proficio.settings import Settings, database_url_from
+from proficio.storage.database import Database
+from proficio.storage.migrate import upgrade
 from tests.factories import XAPIClient, create_test_credential
 
 POSTGRES_ENV = "PROFICIO_TEST_POSTGRES_URL"
@@ -53,6 +55,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """A migrated database handle, for tests below the HTTP layer."""
+    database = Database(database_url)
+    upgrade(database.engine)
+    yield database
+    database.close()
 
 
 @pytest.fixture

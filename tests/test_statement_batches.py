@@ -3,10 +3,7 @@ the other, and a refused batch leaves nothing behind (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from proficio.errors import Conflict, InvalidStatement
 from proficio.lrs.statements import prepare_statements, store_statement_batches
@@ -14,19 +11,10 @@ from proficio.lrs.timestamps import StoredClock
 from proficio.storage import statements as store
 from proficio.storage.database import Database
 from proficio.storage.keys import KeyCache
-from proficio.storage.migrate import upgrade
 from tests.factories import statement, with_id
 
 AUTHORITY = {"objectType": "Agent", "account": {"homePage": "https://lrs.example.com", "name": "t"}}
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    upgrade(database.engine)
-    yield database
-    database.close()
 
 
 def run_group(db: Database, *batches: list[dict[str, Any]]) -> list[Any]:

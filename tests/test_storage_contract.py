@@ -5,7 +5,6 @@ Each test runs on both databases (the `database_url` fixture)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -14,19 +13,11 @@ from alembic.runtime.migration import MigrationContext
 from proficio.storage import statements as store
 from proficio.storage.database import Database, refresh_statistics
 from proficio.storage.keys import KeyCache, intern_keys, lookup_keys
-from proficio.storage.migrate import current_revision, head_revision, upgrade
+from proficio.storage.migrate import current_revision, head_revision
 from proficio.storage.schema import metadata
 from proficio.storage.writer_process import StatisticsSchedule
 
 AGENT, VERB = 1, 3
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    upgrade(database.engine)
-    yield database
-    database.close()
 
 
 def _row(n: int, *, refs: set[tuple[int, str]], target: str | None = None) -> store.NewStatement:

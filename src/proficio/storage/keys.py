@@ -55,28 +55,8 @@ def _uuid_key(value: str) -> int | None:
     return None
 
 
-def lookup_keys(conn: Connection, cache: KeyCache, values: Iterable[str]) -> dict[str, int]:
-    """Ids of the values that exist; unknown values are left out (nothing can match them)."""
-    result: dict[str, int] = {}
-    missing: list[str] = []
-    for value in values:
-        key_id = cache.get(value)
-        if key_id is None:
-            key_id = _uuid_key(value)
-        if key_id is None:
-            missing.append(value)
-        else:
-            result[value] = key_id
-    if missing:
-        found = _select_ids(conn, missing)
-        cache.update(found)
-        result.update(found)
-    return result
-
-
-def intern_keys(tx: Tx, cache: KeyCache, values: Iterable[str]) -> dict[str, int]:
-    """Ids for every value, creating the missing ones inside the caller's transaction."""
-    conn = tx.conn
+def _known(cache: KeyCache, values: Iterable[str]) -> tuple[dict[str, int], list[str]]:
+    """Ids known without the database, and the values that need it."""
     result: dict[str, int] = {}
     missing: list[str] = []
     for value in set(values):
@@ -87,6 +67,23 @@ def intern_keys(tx: Tx, cache: KeyCache, values: Iterable[str]) -> dict[str, int
             missing.append(value)
         else:
             result[value] = key_id
+    return result, missing
+
+
+def lookup_keys(conn: Connection, cache: KeyCache, values: Iterable[str]) -> dict[str, int]:
+    """Ids of the values that exist; unknown values are left out (nothing can match them)."""
+    result, missing = _known(cache, values)
+    if missing:
+        found = _select_ids(conn, missing)
+        cache.update(found)
+        result.update(found)
+    return result
+
+
+def intern_keys(tx: Tx, cache: KeyCache, values: Iterable[str]) -> dict[str, int]:
+    """Ids for every value, creating the missing ones inside the caller's transaction."""
+    conn = tx.conn
+    result, missing = _known(cache, values)
     if not missing:
         return result
     found = _select_ids(conn, missing)

@@ -76,7 +76,11 @@ def writer_main(
             if conn is not None:
                 conn.invalidate()
                 conn = None
-        pipe.send(outcomes)
+        try:
+            pipe.send(outcomes)
+        except OSError:  # the server is gone; what was committed stays committed
+            log.warning("the server went away; the writer stops")
+            break
     if conn is not None:
         conn.close()
     engine.dispose()

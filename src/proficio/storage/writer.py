@@ -22,6 +22,7 @@ import multiprocessing
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -74,7 +75,12 @@ _STOP = object()
 
 
 class Writer:
-    """The server's handle on the writer process."""
+    """The server's handle on the writer process.
+
+    Groups are sent as soon as jobs are waiting, without waiting for the previous group's
+    answer: the writer merges whatever has arrived into one transaction, so it is never idle
+    while there is work. Answers come back in order and a receiver thread resolves them.
+    """
 
     def __init__(
         self,
@@ -86,12 +92,17 @@ class Writer:
         self._ctx = multiprocessing.get_context("forkserver")
         self._ctx.set_forkserver_preload(["proficio.storage.writer_process"])
         self._args = (url, sqlite_synchronous, handlers)
-        # When the group now being written was sent: the writer assigns `stored` after that.
-        self._in_flight_since: float | None = None
+        self._lock = threading.Lock()
+        # Sent and unanswered groups, oldest first, with when each was sent: the writer
+        # assigns `stored` after that moment.
+        self._pending: deque[tuple[float, list[_Job]]] = deque()
+        self._closing = False
         self._start_process()
         self._queue: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._send, name="proficio-writer", daemon=True)
-        self._thread.start()
+        self._sender = threading.Thread(target=self._send, name="proficio-send", daemon=True)
+        self._receiver = threading.Thread(target=self._receive, name="proficio-recv", daemon=True)
+        self._sender.start()
+        self._receiver.start()
 
     def _start_process(self) -> None:
         from proficio.storage.writer_process import writer_main
@@ -114,8 +125,9 @@ class Writer:
 
     @property
     def in_flight_since(self) -> float | None:
-        """When the group being committed started, or None when the writer is idle."""
-        return self._in_flight_since
+        """When the oldest unanswered group was sent, or None when the writer is idle."""
+        with self._lock:
+            return self._pending[0][0] if self._pending else None
 
     def consistent_through(self) -> float:
         """A time before which every acknowledged write is visible to readers."""
@@ -132,10 +144,12 @@ class Writer:
 
     def close(self) -> None:
         self._queue.put(_STOP)
-        self._thread.join(timeout=30)
+        self._sender.join(timeout=30)
+        self._closing = True  # from now on the pipe closing is expected
         self._process.join(timeout=30)
         if self._process.is_alive():
             self._process.kill()
+        self._receiver.join(timeout=30)
         self._pipe.close()
 
     def _send(self) -> None:
@@ -154,26 +168,50 @@ class Writer:
                     break
                 group.append(nxt)
             jobs = [job for job in group if isinstance(job, _Job)]
-            self._in_flight_since = time.time()
+            with self._lock:
+                pipe = self._pipe
+                self._pending.append((time.time(), jobs))
             try:
-                self._pipe.send([(job.kind, job.payload) for job in jobs])
-                outcomes = self._pipe.recv()
-            except (OSError, EOFError) as exc:
-                log.exception("the writer process is gone; starting another")
-                outcomes = ServiceUnavailable(f"the writer process is gone ({exc})")
-                self._restart()
-            self._in_flight_since = None
-            _resolve(jobs, outcomes)
+                pipe.send([(job.kind, job.payload) for job in jobs])
+            except OSError as exc:
+                self._fail(pipe, exc)
+        with self._lock:
+            pipe = self._pipe
         with contextlib.suppress(OSError):
-            self._pipe.send(None)  # tells the writer process to stop
+            pipe.send(None)  # the writer finishes what it has, then stops
 
-    def _restart(self) -> None:
-        self._process.kill()
-        self._process.join(timeout=10)
-        try:
-            self._start_process()
-        except ProficioError:
-            log.exception("the writer process could not be restarted")
+    def _receive(self) -> None:
+        while True:
+            with self._lock:
+                pipe = self._pipe
+            try:
+                outcomes = pipe.recv()
+            except (OSError, EOFError) as exc:
+                if self._closing:
+                    break
+                self._fail(pipe, exc)
+                continue
+            with self._lock:
+                if pipe is not self._pipe:
+                    continue  # a reply from a replaced writer: its jobs already got 503
+                _, jobs = self._pending.popleft()
+            _resolve(jobs, outcomes)
+
+    def _fail(self, pipe: Any, exc: BaseException) -> None:
+        """The writer process is gone: fail what it had not answered, start another."""
+        with self._lock:
+            if pipe is not self._pipe or self._closing:
+                return  # another thread already handled it
+            log.error("the writer process is gone (%s); starting another", exc)
+            lost = [job for _, jobs in self._pending for job in jobs]
+            self._pending.clear()
+            self._process.kill()
+            self._process.join(timeout=10)
+            try:
+                self._start_process()
+            except ProficioError:
+                log.exception("the writer process could not be restarted")
+        _resolve(lost, ServiceUnavailable(f"the writer process is gone ({exc})"))
 
 
 def _resolve(jobs: list[_Job], outcomes: Any) -> None:

@@ -15,6 +15,20 @@ from proficio.storage.writer import Handler, Tx, group_failure, run_group
 log = logging.getLogger(__name__)
 
 
+MAX_MESSAGES_PER_COMMIT = 16
+
+
+def _split(outcomes: Any, sizes: list[int]) -> list[Any]:
+    """One reply per message: its slice of the outcomes, or the error that failed them all."""
+    if isinstance(outcomes, BaseException):
+        return [outcomes] * len(sizes)
+    replies, start = [], 0
+    for size in sizes:
+        replies.append(outcomes[start : start + size])
+        start += size
+    return replies
+
+
 class StatisticsSchedule:
     """When to refresh the planner's statistics: as the tables grow by orders of magnitude,
     then every STEP rows. Without them PostgreSQL (when autovacuum is off) plans the
@@ -51,13 +65,21 @@ def writer_main(
     pipe.send("ready")
     conn: Connection | None = None
     statistics = StatisticsSchedule()
-    while True:
+    stopping = False
+    while not stopping:
         try:
-            jobs = pipe.recv()
+            messages = [pipe.recv()]
+            # Merge every group already waiting into this transaction (group commit).
+            while pipe.poll(0) and len(messages) < MAX_MESSAGES_PER_COMMIT:
+                messages.append(pipe.recv())
         except (EOFError, OSError):
             break
-        if jobs is None:
-            break
+        if None in messages:
+            stopping = True
+            messages = [m for m in messages if m is not None]
+            if not messages:
+                break
+        jobs = [job for message in messages for job in message]
         outcomes: Any
         try:
             if conn is None:
@@ -77,7 +99,8 @@ def writer_main(
                 conn.invalidate()
                 conn = None
         try:
-            pipe.send(outcomes)
+            for reply in _split(outcomes, [len(m) for m in messages]):
+                pipe.send(reply)
         except OSError:  # the server is gone; what was committed stays committed
             log.warning("the server went away; the writer stops")
             break

@@ -116,10 +116,15 @@ class Writer:
         )
         self._process.start()
         child_end.close()
-        if not self._pipe.poll(_STARTUP_TIMEOUT_S):
+        try:
+            if not self._pipe.poll(_STARTUP_TIMEOUT_S):
+                raise EOFError
+            ready = self._pipe.recv()
+        except (EOFError, OSError):
             self._process.kill()
-            raise ServiceUnavailable("the writer process did not start")
-        ready = self._pipe.recv()
+            raise ServiceUnavailable(
+                "the writer process did not start (is the program's main module importable?)"
+            ) from None
         if isinstance(ready, BaseException):
             raise ready
 

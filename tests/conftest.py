@@ -35,6 +35,12 @@ def _postgres_url() -> str | None:
     return url
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say once, not per test, why the PostgreSQL tests were skipped and how to run them."""
+    if not os.environ.get(POSTGRES_ENV) and terminalreporter.stats.get("skipped"):
+        terminalreporter.write_line(SKIP_REASON)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database: a SQLite file, or a PostgreSQL schema of its own."""

@@ -148,9 +148,9 @@ class Writer:
         return await asyncio.wrap_future(self.submit(kind, payload))
 
     def close(self) -> None:
+        self._closing = True  # from now on the pipe closing is expected: no restart
         self._queue.put(_STOP)
         self._sender.join(timeout=30)
-        self._closing = True  # from now on the pipe closing is expected
         self._process.join(timeout=30)
         if self._process.is_alive():
             self._process.kill()
@@ -192,9 +192,9 @@ class Writer:
             try:
                 outcomes = pipe.recv()
             except (OSError, EOFError) as exc:
+                self._fail(pipe, exc)
                 if self._closing:
                     break
-                self._fail(pipe, exc)
                 continue
             with self._lock:
                 if pipe is not self._pipe:
@@ -205,17 +205,18 @@ class Writer:
     def _fail(self, pipe: Any, exc: BaseException) -> None:
         """The writer process is gone: fail what it had not answered, start another."""
         with self._lock:
-            if pipe is not self._pipe or self._closing:
+            if pipe is not self._pipe:
                 return  # another thread already handled it
-            log.error("the writer process is gone (%s); starting another", exc)
             lost = [job for _, jobs in self._pending for job in jobs]
             self._pending.clear()
-            self._process.kill()
-            self._process.join(timeout=10)
-            try:
-                self._start_process()
-            except ProficioError:
-                log.exception("the writer process could not be restarted")
+            if not self._closing:
+                log.error("the writer process is gone (%s); starting another", exc)
+                self._process.kill()
+                self._process.join(timeout=10)
+                try:
+                    self._start_process()
+                except ProficioError:
+                    log.exception("the writer process could not be restarted")
         _resolve(lost, ServiceUnavailable(f"the writer process is gone ({exc})"))
 
 

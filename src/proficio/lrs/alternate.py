@@ -12,7 +12,8 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from proficio.error_handlers import error_response
-from proficio.errors import BadRequest, PayloadTooLarge, ProficioError
+from proficio.errors import BadRequest, ProficioError
+from proficio.lrs.http import read_limited
 
 _HEADER_FIELDS = {
     "authorization": b"authorization",
@@ -73,7 +74,7 @@ class AlternateRequestSyntax:
                 "the alternate request syntax needs application/x-www-form-urlencoded",
                 field="Content-Type",
             )
-        raw = await _read_all(receive, self.max_body_bytes)
+        raw = await read_limited(receive, self.max_body_bytes)
         try:
             form = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
         except UnicodeDecodeError:
@@ -101,17 +102,3 @@ class AlternateRequestSyntax:
             "query_string": urlencode(query).encode("latin-1"),
         }
         return new_scope, content
-
-
-async def _read_all(receive: Receive, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the body is larger than the limit of {limit} bytes")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)

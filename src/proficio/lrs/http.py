@@ -6,6 +6,7 @@ from typing import Any
 
 import orjson
 from starlette.requests import Request
+from starlette.types import Receive
 
 from proficio.auth.scopes import Action, Caller, Reach, ensure_permission
 from proficio.context import AppContext
@@ -32,14 +33,22 @@ async def read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"the body is larger than the limit of {limit} bytes")
+    return await read_limited(request.receive, limit)
+
+
+async def read_limited(receive: Receive, limit: int) -> bytes:
+    """The whole request body, or 413 as soon as it passes `limit` bytes."""
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise PayloadTooLarge(f"the body is larger than the limit of {limit} bytes")
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 def media_type(request: Request) -> str:

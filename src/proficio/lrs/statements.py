@@ -1,8 +1,8 @@
 """Storing statements: the one path every statement takes, from HTTP or from an importer.
 
 `prepare_statements` validates and completes statements outside any transaction (xAPI 1.0.3
-Part Two 2.4 and Part Three 2.1.1/2.1.2); `store_statements` is the write job that runs inside
-the caller's transaction and never commits.
+Part Two 2.4 and Part Three 2.1.1/2.1.2); `store_statement_batches` is the writer process's
+handler, run inside its transaction, never committing.
 """
 
 from __future__ import annotations
@@ -111,20 +111,6 @@ def writer_handlers() -> dict[str, Handler]:
     """What the writer process runs (see `proficio.storage.writer`), with its own key cache
     and clock: as the only writer, its clock makes `stored` grow with insertion order."""
     return {"statements": partial(store_statement_batches, keys=KeyCache(), clock=StoredClock())}
-
-
-def store_statements(
-    tx: Tx, *, prepared: list[PreparedStatement], keys: KeyCache, clock: StoredClock
-) -> list[str]:
-    """Store one batch of statements (all or nothing); return their ids in the order given.
-
-    Raises the ProficioError that refuses the batch. Importers call this inside their own
-    transaction; the HTTP routes go through the writer with `store_statement_batches`.
-    """
-    [outcome] = store_statement_batches(tx, [prepared], keys=keys, clock=clock)
-    if isinstance(outcome, ProficioError):
-        raise outcome
-    return outcome
 
 
 def store_statement_batches(

@@ -66,6 +66,21 @@ def test_query_by_refs_pages_in_seq_order(db: Database) -> None:
     assert query(since_us=1_000_005, limit=10) == seqs[5:][::-1]
 
 
+def test_seq_numbers_keep_growing_across_transactions(db: Database) -> None:
+    # SQLite numbers new rows itself (after the last one); PostgreSQL's sequence does there.
+    cache = KeyCache()
+    seqs: list[int] = []
+    for start in (1, 4, 7):
+        with db.transaction() as tx:
+            seqs += store.insert_statements(
+                tx, cache, [_row(n, refs={(VERB, "v")}) for n in range(start, start + 3)]
+            )
+    assert seqs == sorted(set(seqs)) and len(seqs) == 9
+    ids = [_row(n, refs=set()).statement_id for n in range(1, 10)]
+    stored = db.read_sync(lambda c: store.get_statements(c, ids))
+    assert [stored[i].seq for i in ids] == seqs
+
+
 def test_voided_rows_leave_queries(db: Database) -> None:
     cache = KeyCache()
     with db.transaction() as tx:

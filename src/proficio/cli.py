@@ -71,11 +71,13 @@ def serve(db: str | None = None, host: str | None = None, port: int | None = Non
     import uvicorn
 
     from proficio.app import create_app
+    from proficio.runtime import tune_gc
 
     settings = _settings(database_url=db, host=host, port=port)
     with _database(settings.database_url):
         pass  # migrations applied before the server accepts a request
     app = create_app(settings.model_copy(update={"migrate_on_start": False}))
+    tune_gc()
     click.echo(f"Proficio on http://{settings.host}:{settings.port} ({settings.database_url})")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
 

@@ -20,6 +20,9 @@ from proficio.storage.writer import Tx
 T = TypeVar("T")
 
 
+SQLITE_PAGE_SIZE = 8192
+
+
 def make_engine(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 4) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
@@ -29,6 +32,8 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 
             # Let SQLAlchemy's BEGIN / SAVEPOINT drive transactions (pysqlite's own are broken).
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
+            # Only takes effect when the file is new (measured in docs/performance.md).
+            cur.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute(f"PRAGMA synchronous={sqlite_synchronous}")
             cur.execute("PRAGMA busy_timeout=10000")

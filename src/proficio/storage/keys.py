@@ -8,7 +8,7 @@ row (two registrations would have to share 63 random bits to be confused).
 
 from __future__ import annotations
 
-import uuid
+import re
 from collections.abc import Iterable
 
 from sqlalchemy import Connection
@@ -46,12 +46,12 @@ def _select_ids(conn: Connection, values: list[str]) -> dict[str, int]:
     return found
 
 
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def _uuid_key(value: str) -> int | None:
-    if len(value) == 36 and value[8] == "-" and value[13] == "-":
-        try:
-            return -(uuid.UUID(value).int >> 65) - 1
-        except ValueError:
-            return None
+    if len(value) == 36 and _UUID.fullmatch(value):
+        return -(int(value.replace("-", ""), 16) >> 65) - 1
     return None
 
 

@@ -52,25 +52,32 @@ def insert_rows(
     rows: Sequence[Sequence[Any]],
     *,
     on_conflict_do_nothing: bool = False,
-) -> None:
+    returning: str | None = None,
+) -> list[tuple[Any, ...]]:
     """Insert many rows: `columns` are (name, PostgreSQL type) pairs.
 
     PostgreSQL gets one INSERT ... SELECT FROM unnest(arrays), far cheaper than one INSERT per
-    row; SQLite, in-process, gets executemany.
+    row, and can return columns of the new rows (`returning`); SQLite, in-process, gets
+    executemany, which cannot.
     """
     if not rows:
-        return
+        return []
     names = ", ".join(name for name, _ in columns)
     conflict = " ON CONFLICT DO NOTHING" if on_conflict_do_nothing else ""
     if conn.dialect.name == "postgresql":
         # %b: arrays go in binary, which spares psycopg escaping every element in Python.
         arrays = ", ".join(f"%b::{_BINARY_ARRAY.get(t, t + '[]')}" for _, t in columns)
         sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}){conflict}"
+        if returning:
+            sql += f" RETURNING {returning}"
         cursor = conn.connection.cursor()
         try:
             cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+            return [tuple(row) for row in cursor.fetchall()] if returning else []
         finally:
             cursor.close()
-        return
+    if returning:
+        raise ValueError("SQLite's executemany cannot return rows")
     marks = placeholders(len(columns))
     executemany(conn, f"INSERT INTO {table} ({names}) VALUES ({marks}){conflict}", rows)
+    return []

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from proficio.runtime import tune_gc
+from proficio.storage.checkpoint import Checkpointer
 from proficio.storage.database import make_engine, refresh_statistics, tune_writer
 from proficio.storage.writer import Handler, Tx, group_failure, run_group
 
@@ -62,7 +64,9 @@ def writer_main(
     except Exception as exc:
         pipe.send(group_failure(exc))
         return
+    tune_gc()
     pipe.send("ready")
+    checkpointer = Checkpointer(engine) if engine.dialect.name == "sqlite" else None
     conn: Connection | None = None
     statistics = StatisticsSchedule()
     stopping = False
@@ -85,11 +89,15 @@ def writer_main(
             if conn is None:
                 conn = engine.connect()
                 tune_writer(conn)
+                if checkpointer is not None:
+                    Checkpointer.tune(conn)
             tx = Tx(conn)
             with conn.begin():
                 outcomes = run_group(tx, handlers, jobs)
             for callback in tx.after_commit:
                 callback()
+            if checkpointer is not None:
+                checkpointer.committed(conn)
             if statistics.due(sum(len(p) if isinstance(p, list) else 1 for _, p in jobs)):
                 refresh_statistics(conn)
         except Exception as exc:  # the database failed: nothing of the group is acknowledged
@@ -104,6 +112,8 @@ def writer_main(
         except OSError:  # the server is gone; what was committed stays committed
             log.warning("the server went away; the writer stops")
             break
+    if checkpointer is not None:
+        checkpointer.stop()
     if conn is not None:
         conn.close()
     engine.dispose()

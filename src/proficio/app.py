@@ -13,8 +13,9 @@ from proficio.auth.basic import Authenticator
 from proficio.context import AppContext
 from proficio.error_handlers import install_error_handlers
 from proficio.lrs.alternate import AlternateRequestSyntax
+from proficio.lrs.document_routes import router as document_router
+from proficio.lrs.handlers import writer_handlers
 from proficio.lrs.routes import router as lrs_router
-from proficio.lrs.statements import writer_handlers
 from proficio.lrs.timestamps import iso_from_us
 from proficio.lrs.versions import VERSION_HEADER, VersionCheckMiddleware, XAPIHeadersMiddleware
 from proficio.settings import Settings
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Proficio", lifespan=lifespan, docs_url=None, redoc_url=None)
     install_error_handlers(app)
     app.include_router(lrs_router)
+    app.include_router(document_router)
     app.add_middleware(VersionCheckMiddleware, prefix="/xapi/", exempt=("/xapi/about",))
     app.add_middleware(
         AlternateRequestSyntax, prefix="/xapi/", max_body_bytes=settings.max_body_bytes

@@ -20,13 +20,21 @@ SCOPES = (
     "all",
     "define",
     "state",
+    "state/read",
+    "state/write",
     "profile",
+    "profile/read",
+    "profile/write",
 )
 
 
 class Action(StrEnum):
     WRITE_STATEMENTS = "statements/write"
     READ_STATEMENTS = "statements/read"
+    READ_STATE = "state/read"
+    WRITE_STATE = "state/write"
+    READ_PROFILE = "profile/read"
+    WRITE_PROFILE = "profile/write"
 
 
 class Reach(StrEnum):
@@ -45,6 +53,22 @@ _GRANTS: dict[Action, dict[str, Reach]] = {
         "statements/read": Reach.ALL,
         "statements/read/mine": Reach.MINE,
     },
+    # xAPI's `state` and `profile` scopes grant reading and writing; the /read and /write
+    # halves are Proficio's, for least privilege.
+    Action.READ_STATE: {
+        "all": Reach.ALL,
+        "all/read": Reach.ALL,
+        "state": Reach.ALL,
+        "state/read": Reach.ALL,
+    },
+    Action.WRITE_STATE: {"all": Reach.ALL, "state": Reach.ALL, "state/write": Reach.ALL},
+    Action.READ_PROFILE: {
+        "all": Reach.ALL,
+        "all/read": Reach.ALL,
+        "profile": Reach.ALL,
+        "profile/read": Reach.ALL,
+    },
+    Action.WRITE_PROFILE: {"all": Reach.ALL, "profile": Reach.ALL, "profile/write": Reach.ALL},
 }
 
 

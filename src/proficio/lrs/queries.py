@@ -18,9 +18,8 @@ from sqlalchemy import Connection
 from proficio.errors import BadRequest, NotFound
 from proficio.lrs.agents import ifi_key
 from proficio.lrs.formats import FORMATS
+from proficio.lrs.params import agent_key_param, iri_param, timestamp_us_param, uuid_param
 from proficio.lrs.refs import RELATED_ACTIVITY_KINDS, RELATED_AGENT_KINDS, RefKind
-from proficio.lrs.timestamps import us_from_datetime
-from proficio.lrs.validation import is_valid_iri, parse_timestamp, validate_agent
 from proficio.storage import statements as store
 from proficio.storage.keys import KeyCache
 
@@ -72,36 +71,6 @@ def _bool(name: str, value: str) -> bool:
     raise BadRequest("must be true or false", field=name)
 
 
-def _uuid(name: str, value: str) -> str:
-    import uuid
-
-    try:
-        return str(uuid.UUID(value)).lower()
-    except ValueError:
-        raise BadRequest("must be a UUID", field=name) from None
-
-
-def _timestamp_us(name: str, value: str) -> int:
-    try:
-        return us_from_datetime(parse_timestamp(value))
-    except ValueError:
-        raise BadRequest("must be an ISO 8601 timestamp", field=name) from None
-
-
-def _agent_key(value: str) -> str:
-    try:
-        agent = orjson.loads(value)
-    except orjson.JSONDecodeError:
-        raise BadRequest("must be an Agent or Group as JSON", field="agent") from None
-    validate_agent(agent, path="agent")
-    key = ifi_key(agent)
-    if key is None:
-        raise BadRequest(
-            "must identify an Agent or Group by mbox, openid or account", field="agent"
-        )
-    return key
-
-
 def parse_query(params: dict[str, str]) -> StatementQuery:
     """Check and convert query parameters; any problem is a 400 naming the parameter."""
     unknown = sorted(set(params) - QUERY_PARAMETERS)
@@ -124,21 +93,19 @@ def parse_query(params: dict[str, str]) -> StatementQuery:
     fields: dict[str, Any] = {}
     for name, value in params.items():
         if name == "statementId":
-            fields["statement_id"] = _uuid(name, value)
+            fields["statement_id"] = uuid_param(name, value)
         elif name == "voidedStatementId":
-            fields["voided_statement_id"] = _uuid(name, value)
+            fields["voided_statement_id"] = uuid_param(name, value)
         elif name == "agent":
-            fields["agent"] = _agent_key(value)
+            fields["agent"] = agent_key_param(value)
         elif name in ("verb", "activity"):
-            if not is_valid_iri(value):
-                raise BadRequest("must be an IRI", field=name)
-            fields[name] = value
+            fields[name] = iri_param(name, value)
         elif name == "registration":
-            fields["registration"] = _uuid(name, value)
+            fields["registration"] = uuid_param(name, value)
         elif name in ("related_activities", "related_agents", "attachments", "ascending"):
             fields[name] = _bool(name, value)
         elif name in ("since", "until"):
-            fields[f"{name}_us"] = _timestamp_us(name, value)
+            fields[f"{name}_us"] = timestamp_us_param(name, value)
         elif name == "limit":
             if not value.isdigit():
                 raise BadRequest("must be a non-negative integer", field="limit")

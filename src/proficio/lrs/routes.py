@@ -16,6 +16,7 @@ from proficio.errors import BadRequest, ProficioError
 from proficio.lrs import queries
 from proficio.lrs.formats import parse_accept_language, to_canonical, to_ids
 from proficio.lrs.http import mine_key, read_json, single_params, xapi_caller
+from proficio.lrs.params import uuid_param
 from proficio.lrs.statements import prepare_statements
 from proficio.lrs.timestamps import http_date_from_us
 from proficio.lrs.versions import ACCEPTED_VERSIONS
@@ -40,7 +41,7 @@ async def put_statement(request: Request) -> Response:
         raise BadRequest("not a parameter of PUT /statements", field=extra[0])
     if "statementId" not in params:
         raise BadRequest("PUT needs the statementId parameter", field="statementId")
-    statement_id = _uuid_param(params["statementId"])
+    statement_id = uuid_param("statementId", params["statementId"])
     statement = await read_json(request, ctx.settings.max_body_bytes)
     if isinstance(statement, dict) and "id" in statement:
         if str(statement["id"]).lower() != statement_id:
@@ -136,10 +137,3 @@ def _respond(request: Request, body: bytes, headers: dict[str, str], attachments
         headers = {**headers, "Content-Length": str(len(body))}
         return Response(status_code=200, headers=headers, media_type=media)
     return Response(body, headers=headers, media_type=media)
-
-
-def _uuid_param(value: str) -> str:
-    try:
-        return str(uuid.UUID(value)).lower()
-    except ValueError:
-        raise BadRequest("must be a UUID", field="statementId") from None

@@ -107,10 +107,10 @@ def _context_activities_as_lists(statement: dict[str, Any]) -> None:
     statement["context"] = {**context, "contextActivities": lists}
 
 
-def writer_handlers() -> dict[str, Handler]:
-    """What the writer process runs (see `proficio.storage.writer`), with its own key cache
-    and clock: as the only writer, its clock makes `stored` grow with insertion order."""
-    return {"statements": partial(store_statement_batches, keys=KeyCache(), clock=StoredClock())}
+def statement_handler() -> Handler:
+    """The writer process's statements handler, with its own key cache and clock: as the only
+    writer, its clock makes `stored` grow with insertion order."""
+    return partial(store_statement_batches, keys=KeyCache(), clock=StoredClock())
 
 
 def store_statement_batches(

@@ -15,11 +15,13 @@ from sqlalchemy import (
     Column,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
     Table,
     Text,
+    UniqueConstraint,
     cast,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -108,4 +110,24 @@ credentials = Table(
     Column("authority", Text, nullable=False),
     Column("created_at", String(40), nullable=False),
     Column("revoked_at", String(40), nullable=True),
+)
+
+# State, Activity Profile and Agent Profile documents (xAPI 1.0.3 Part Three 2.2-2.7). Parts a
+# resource does not use are '' (not NULL), so the unique key also holds for them.
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("kind", SmallInteger, nullable=False),
+    Column("activity_id", Text, nullable=False),
+    Column("agent_key", Text, nullable=False),
+    Column("registration", String(36), nullable=False),
+    Column("document_id", Text, nullable=False),
+    Column("content_type", Text, nullable=False),
+    Column("contents", LargeBinary, nullable=False),
+    Column("etag", String(64), nullable=False),
+    Column("updated_us", BigInteger, nullable=False),
+    UniqueConstraint(
+        "kind", "activity_id", "agent_key", "registration", "document_id", name="uq_documents_key"
+    ),
 )

@@ -1,0 +1,46 @@
+"""State, Activity Profile and Agent Profile documents.
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from proficio.storage.schema import Serial
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "documents",
+        sa.Column("id", Serial, autoincrement=True),
+        sa.Column("kind", sa.SmallInteger, nullable=False),
+        sa.Column("activity_id", sa.Text, nullable=False),
+        sa.Column("agent_key", sa.Text, nullable=False),
+        sa.Column("registration", sa.String(36), nullable=False),
+        sa.Column("document_id", sa.Text, nullable=False),
+        sa.Column("content_type", sa.Text, nullable=False),
+        sa.Column("contents", sa.LargeBinary, nullable=False),
+        sa.Column("etag", sa.String(64), nullable=False),
+        sa.Column("updated_us", sa.BigInteger, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_documents"),
+        sa.UniqueConstraint(
+            "kind",
+            "activity_id",
+            "agent_key",
+            "registration",
+            "document_id",
+            name="uq_documents_key",
+        ),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("documents")

@@ -305,7 +305,8 @@ def test_document_scopes(make_client) -> None:  # type: ignore[no-untyped-def]
     assert legacy.request("GET", STATE, params=state()).status_code == 200
     profile = {"activityId": ACTIVITY, "profileId": "p"}
     assert send(legacy, "PUT", ACTIVITY_PROFILE, profile, b"{}").status_code == 403
-    assert send(make_client(["profile"]), "PUT", ACTIVITY_PROFILE, profile, b"{}").status_code == 204
+    profile_writer = make_client(["profile"])
+    assert send(profile_writer, "PUT", ACTIVITY_PROFILE, profile, b"{}").status_code == 204
     all_read = make_client(["all/read"])
     assert all_read.request("GET", ACTIVITY_PROFILE, params=profile).status_code == 200
     assert send(all_read, "PUT", ACTIVITY_PROFILE, profile, b"{}").status_code == 403

@@ -229,7 +229,10 @@ def test_if_match_and_if_none_match(lrs: XAPIClient, path: str) -> None:
 @pytest.mark.parametrize("path", [ACTIVITY_PROFILE, AGENT_PROFILE])
 def test_profiles_refuse_a_blind_overwrite(lrs: XAPIClient, path: str) -> None:
     params = _params_for(path)
-    assert send(lrs, "PUT", path, params, b"{}").status_code == 204  # nothing there yet
+    new = send(lrs, "PUT", path, params, b"{}")
+    assert new.status_code == 400  # XAPI-00273, XAPI-00293
+    assert new.json()["field"] == "If-None-Match"
+    assert send(lrs, "PUT", path, params, b"{}", **{"If-None-Match": "*"}).status_code == 204
     blind = send(lrs, "PUT", path, params, as_json({"v": 2}))
     assert blind.status_code == 409  # XAPI-00283
     assert lrs.request("GET", path, params=params).content == b"{}"
@@ -264,7 +267,8 @@ def _params_for(path: str) -> dict[str, str]:
 def test_profile_lifecycle(lrs: XAPIClient, path: str, scope: dict[str, str]) -> None:
     one = {**scope, "profileId": "one"}
     two = {**scope, "profileId": "two"}
-    assert send(lrs, "PUT", path, one, as_json({"a": 1})).status_code == 204
+    create = {"If-None-Match": "*"}
+    assert send(lrs, "PUT", path, one, as_json({"a": 1}), **create).status_code == 204
     assert send(lrs, "POST", path, two, as_json({"b": 1})).status_code == 204
     assert lrs.request("GET", path, params=scope).json() == ["one", "two"]
     assert lrs.request("GET", path, params=one).json() == {"a": 1}
@@ -281,10 +285,11 @@ def test_profile_delete_needs_an_id(lrs: XAPIClient) -> None:
 
 
 def test_profiles_of_different_activities_and_agents_are_separate(lrs: XAPIClient) -> None:
-    send(lrs, "PUT", ACTIVITY_PROFILE, {"activityId": ACTIVITY, "profileId": "p"}, b"1")
+    create = {"If-None-Match": "*"}
+    send(lrs, "PUT", ACTIVITY_PROFILE, {"activityId": ACTIVITY, "profileId": "p"}, b"1", **create)
     other = {"activityId": ACTIVITY + "/2", "profileId": "p"}
     assert lrs.request("GET", ACTIVITY_PROFILE, params=other).status_code == 404
-    send(lrs, "PUT", AGENT_PROFILE, {"agent": AGENT, "profileId": "p"}, b"1")
+    send(lrs, "PUT", AGENT_PROFILE, {"agent": AGENT, "profileId": "p"}, b"1", **create)
     bob = {"agent": OTHER_AGENT, "profileId": "p"}
     assert lrs.request("GET", AGENT_PROFILE, params=bob).status_code == 404
 
@@ -306,7 +311,10 @@ def test_document_scopes(make_client) -> None:  # type: ignore[no-untyped-def]
     profile = {"activityId": ACTIVITY, "profileId": "p"}
     assert send(legacy, "PUT", ACTIVITY_PROFILE, profile, b"{}").status_code == 403
     profile_writer = make_client(["profile"])
-    assert send(profile_writer, "PUT", ACTIVITY_PROFILE, profile, b"{}").status_code == 204
+    create = {"If-None-Match": "*"}
+    assert (
+        send(profile_writer, "PUT", ACTIVITY_PROFILE, profile, b"{}", **create).status_code == 204
+    )
     all_read = make_client(["all/read"])
     assert all_read.request("GET", ACTIVITY_PROFILE, params=profile).status_code == 200
     assert send(all_read, "PUT", ACTIVITY_PROFILE, profile, b"{}").status_code == 403

@@ -165,7 +165,9 @@ def test_revoked_credential_is_refused(lrs: XAPIClient, settings: Settings) -> N
 
 def test_version_header_is_checked_on_every_xapi_path(app_client: TestClient) -> None:
     """XAPI-00321: even a resource this LRS does not serve answers 400 without the header."""
-    response = app_client.get("/xapi/activities/state")
-    assert response.status_code == 400
-    assert response.json()["field"] == "X-Experience-API-Version"
-    assert app_client.get("/xapi/activities/state", headers=VERSION).status_code == 404
+    for path in ("/xapi/activities/state", "/xapi/agents", "/xapi/not-a-resource"):
+        response = app_client.get(path)
+        assert response.status_code == 400
+        assert response.json()["field"] == "X-Experience-API-Version"
+    assert app_client.get("/xapi/not-a-resource", headers=VERSION).status_code == 404
+    assert app_client.get("/xapi/activities/state", headers=VERSION).status_code == 401

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from proficio.errors import Conflict, InvalidStatement
+from proficio.lrs.activities import DefinitionCache
 from proficio.lrs.statements import prepare_statements, store_statement_batches
 from proficio.lrs.timestamps import StoredClock
 from proficio.storage import statements as store
@@ -19,10 +20,15 @@ VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
 def run_group(db: Database, *batches: list[dict[str, Any]]) -> list[Any]:
     prepared = [
-        prepare_statements(b, authority=AUTHORITY, version="1.0.3", batch=True) for b in batches
+        prepare_statements(b, authority=AUTHORITY, version="1.0.3", batch=True, may_define=True)
+        for b in batches
     ]
     with db.transaction() as tx:
-        return list(store_statement_batches(tx, prepared, keys=KeyCache(), clock=StoredClock()))
+        return list(
+            store_statement_batches(
+                tx, prepared, keys=KeyCache(), clock=StoredClock(), definitions=DefinitionCache()
+            )
+        )
 
 
 def stored(db: Database, ids: list[str]) -> dict[str, store.StoredStatement]:
@@ -74,13 +80,21 @@ def test_stored_grows_with_insertion_order(db: Database) -> None:
 def test_a_new_writer_clock_continues_after_what_is_stored(db: Database) -> None:
     """A restarted writer must not hand out a `stored` older than one already stored."""
     future_us = 4_102_444_800_000_000  # 2100-01-01: a clock that once ran ahead
-    prepared = prepare_statements([statement()], authority=AUTHORITY, version="1.0.3", batch=True)
+    prepared = prepare_statements(
+        [statement()], authority=AUTHORITY, version="1.0.3", batch=True, may_define=True
+    )
     with db.transaction() as tx:
         clock = StoredClock()
         clock.advance_to(future_us)
-        store_statement_batches(tx, [prepared], keys=KeyCache(), clock=clock)
-    later = prepare_statements([statement()], authority=AUTHORITY, version="1.0.3", batch=True)
+        store_statement_batches(
+            tx, [prepared], keys=KeyCache(), clock=clock, definitions=DefinitionCache()
+        )
+    later = prepare_statements(
+        [statement()], authority=AUTHORITY, version="1.0.3", batch=True, may_define=True
+    )
     with db.transaction() as tx:
-        store_statement_batches(tx, [later], keys=KeyCache(), clock=StoredClock())
+        store_statement_batches(
+            tx, [later], keys=KeyCache(), clock=StoredClock(), definitions=DefinitionCache()
+        )
     rows = stored(db, [prepared[0].statement_id, later[0].statement_id])
     assert rows[later[0].statement_id].stored_us > rows[prepared[0].statement_id].stored_us

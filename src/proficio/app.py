@@ -13,6 +13,7 @@ from proficio.auth.basic import Authenticator
 from proficio.context import AppContext
 from proficio.error_handlers import install_error_handlers
 from proficio.lrs.alternate import AlternateRequestSyntax
+from proficio.lrs.definition_routes import router as definition_router
 from proficio.lrs.document_routes import router as document_router
 from proficio.lrs.handlers import writer_handlers
 from proficio.lrs.routes import router as lrs_router
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(lrs_router)
     app.include_router(document_router)
+    app.include_router(definition_router)
     app.add_middleware(VersionCheckMiddleware, prefix="/xapi/", exempt=("/xapi/about",))
     app.add_middleware(
         AlternateRequestSyntax, prefix="/xapi/", max_body_bytes=settings.max_body_bytes

@@ -35,6 +35,7 @@ class Action(StrEnum):
     WRITE_STATE = "state/write"
     READ_PROFILE = "profile/read"
     WRITE_PROFILE = "profile/write"
+    READ_DEFINITIONS = "activities and agents"
 
 
 class Reach(StrEnum):
@@ -69,6 +70,13 @@ _GRANTS: dict[Action, dict[str, Reach]] = {
         "profile/read": Reach.ALL,
     },
     Action.WRITE_PROFILE: {"all": Reach.ALL, "profile": Reach.ALL, "profile/write": Reach.ALL},
+    # The Activities and Agents resources describe what statements carry.
+    Action.READ_DEFINITIONS: {
+        "all": Reach.ALL,
+        "all/read": Reach.ALL,
+        "statements/read": Reach.ALL,
+        "define": Reach.ALL,
+    },
 }
 
 
@@ -89,6 +97,11 @@ def ensure_permission(caller: Caller, action: Action) -> Reach:
         granted = " or ".join(_GRANTS[action])
         raise Forbidden(f"this credential's scopes do not allow {action.value}; it needs {granted}")
     return Reach.ALL if Reach.ALL in reaches else Reach.MINE
+
+
+def may_define(caller: Caller) -> bool:
+    """Whether statements stored by `caller` may (re)define activities (Part Three 4.2)."""
+    return "define" in caller.scopes or "all" in caller.scopes
 
 
 def validate_scopes(scopes: list[str]) -> frozenset[str]:

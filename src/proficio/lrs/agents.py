@@ -53,3 +53,14 @@ def ids_only(agent: dict[str, Any]) -> dict[str, Any]:
     if "member" in agent and not has_ifi:
         out["member"] = [ids_only(m) for m in agent["member"]]
     return out
+
+
+def person_of(agent: dict[str, Any], known: list[dict[str, Any]]) -> dict[str, Any]:
+    """The Person object of the Agents resource (Part Three 2.4): every name and identifier of
+    `agent` and of the `known` agents found to be the same person, each as an array."""
+    person: dict[str, Any] = {"objectType": "Person"}
+    for source in (agent, *known):
+        for prop in ("name", *IFI_PROPERTIES):
+            if prop in source and source[prop] not in person.setdefault(prop, []):
+                person[prop].append(source[prop])
+    return {key: value for key, value in person.items() if value}

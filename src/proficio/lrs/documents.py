@@ -191,18 +191,18 @@ def _check_preconditions(write: DocumentWrite, existing: StoredDocument | None) 
         and ("*" in write.if_none_match or existing.etag in write.if_none_match)
     ):
         raise PreconditionFailed("the document already exists", field="If-None-Match")
-    unconditional = write.if_match is None and write.if_none_match is None
     if (
-        unconditional
-        and existing is not None
-        and write.op == "put"
+        write.op == "put"
         and write.request.resource.needs_precondition
+        and write.if_match is None
+        and write.if_none_match is None
     ):
-        raise Conflict(
-            "the document exists: send If-Match with its ETag to replace it, or "
-            "If-None-Match: * to create it only if absent",
-            field="If-Match",
-        )
+        # Profiles refuse a blind PUT: 409 over a document that exists (XAPI-00283), 400 for
+        # a new one (the conformance suite's reading of XAPI-00273 and XAPI-00293).
+        advice = "send If-Match with its ETag to replace it, or If-None-Match: * to create it"
+        if existing is not None:
+            raise Conflict(f"the document exists: {advice}", field="If-Match")
+        raise BadRequest(f"a profile PUT needs a precondition: {advice}", field="If-None-Match")
 
 
 def _is_json(content_type: str) -> bool:

@@ -10,7 +10,7 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from proficio.auth.scopes import Action
+from proficio.auth.scopes import Action, Caller, may_define
 from proficio.context import context_of
 from proficio.errors import BadRequest, ProficioError
 from proficio.lrs import queries
@@ -48,7 +48,7 @@ async def put_statement(request: Request) -> Response:
             raise BadRequest("differs from the statementId parameter", field="statement.id")
     elif isinstance(statement, dict):
         statement = {**statement, "id": statement_id}
-    await _store(request, [statement], authority=caller.authority, version=version, batch=False)
+    await _store(request, [statement], caller=caller, version=version, batch=False)
     return Response(status_code=204)
 
 
@@ -64,15 +64,21 @@ async def post_statements(request: Request) -> Response:
     items = payload if batch else [payload]
     if batch and not items:
         raise BadRequest("the array holds no statement", field="statements")
-    ids = await _store(request, items, authority=caller.authority, version=version, batch=batch)
+    ids = await _store(request, items, caller=caller, version=version, batch=batch)
     return Response(orjson.dumps(ids), media_type="application/json")
 
 
 async def _store(
-    request: Request, items: list[Any], *, authority: dict[str, Any], version: str, batch: bool
+    request: Request, items: list[Any], *, caller: Caller, version: str, batch: bool
 ) -> list[str]:
     ctx = context_of(request)
-    prepared = prepare_statements(items, authority=authority, version=version, batch=batch)
+    prepared = prepare_statements(
+        items,
+        authority=caller.authority,
+        version=version,
+        batch=batch,
+        may_define=may_define(caller),
+    )
     outcome = await ctx.writer.run("statements", prepared)
     if isinstance(outcome, ProficioError):
         raise outcome

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from proficio.errors import BadRequest, Conflict, InvalidStatement, ProficioError
+from proficio.lrs.activities import DefinitionCache, definitions_in, save_definitions
 from proficio.lrs.comparison import same_statement
 from proficio.lrs.refs import Ref, inheritable, statement_refs, statement_target
 from proficio.lrs.timestamps import StoredClock, iso_from_us
@@ -40,6 +41,8 @@ class PreparedStatement:
     refs: set[Ref]
     body_json: bytes
     has_timestamp: bool
+    # Activity id -> definition as JSON, when the credential may (re)define activities.
+    definitions: dict[str, bytes]
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = orjson.loads(self.body_json)
@@ -54,7 +57,7 @@ class PreparedStatement:
 
 
 def prepare_statements(
-    raw: list[Any], *, authority: dict[str, Any], version: str, batch: bool
+    raw: list[Any], *, authority: dict[str, Any], version: str, batch: bool, may_define: bool
 ) -> list[PreparedStatement]:
     """Validate each statement and fill in what the LRS assigns before storage.
 
@@ -90,6 +93,7 @@ def prepare_statements(
                 is_voiding=body["verb"]["id"] == VOIDED_VERB,
                 target_id=target_id,
                 refs=statement_refs(body),
+                definitions=definitions_in(body) if may_define else {},
             )
         )
     return prepared
@@ -110,11 +114,18 @@ def _context_activities_as_lists(statement: dict[str, Any]) -> None:
 def statement_handler() -> Handler:
     """The writer process's statements handler, with its own key cache and clock: as the only
     writer, its clock makes `stored` grow with insertion order."""
-    return partial(store_statement_batches, keys=KeyCache(), clock=StoredClock())
+    return partial(
+        store_statement_batches, keys=KeyCache(), clock=StoredClock(), definitions=DefinitionCache()
+    )
 
 
 def store_statement_batches(
-    tx: Tx, batches: list[list[PreparedStatement]], *, keys: KeyCache, clock: StoredClock
+    tx: Tx,
+    batches: list[list[PreparedStatement]],
+    *,
+    keys: KeyCache,
+    clock: StoredClock,
+    definitions: DefinitionCache,
 ) -> list[list[str] | ProficioError]:
     """Store several independent batches in one transaction, as if one after the other.
 
@@ -143,6 +154,7 @@ def store_statement_batches(
         outcomes.append([p.statement_id for p in batch])
     if accepted:
         _write(tx, list(accepted.values()), keys=keys, clock=clock)
+        save_definitions(tx, definitions, (p.definitions for p in accepted.values()))
     return outcomes
 
 

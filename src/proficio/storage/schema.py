@@ -131,3 +131,13 @@ documents = Table(
         "kind", "activity_id", "agent_key", "registration", "document_id", name="uq_documents_key"
     ),
 )
+
+# The canonical definition of each activity, merged from the statements that carried one
+# (xAPI 1.0.3 Part Three 2.5), for the Activities resource.
+activities = Table(
+    "activities",
+    metadata,
+    Column("activity_id", Text, primary_key=True),
+    Column("definition", JSONText, nullable=False),
+    Column("updated_us", BigInteger, nullable=False),
+)

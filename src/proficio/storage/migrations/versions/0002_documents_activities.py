@@ -1,4 +1,4 @@
-"""State, Activity Profile and Agent Profile documents.
+"""State, Activity Profile and Agent Profile documents; canonical activity definitions.
 
 Revision ID: 0002
 Revises: 0001
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from proficio.storage.schema import Serial
+from proficio.storage.schema import JSONText, Serial
 
 revision = "0002"
 down_revision = "0001"
@@ -40,7 +40,15 @@ def upgrade() -> None:
             name="uq_documents_key",
         ),
     )
+    op.create_table(
+        "activities",
+        sa.Column("activity_id", sa.Text, nullable=False),
+        sa.Column("definition", JSONText, nullable=False),
+        sa.Column("updated_us", sa.BigInteger, nullable=False),
+        sa.PrimaryKeyConstraint("activity_id", name="pk_activities"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("activities")
     op.drop_table("documents")

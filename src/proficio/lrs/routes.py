@@ -3,7 +3,6 @@ call a service, render."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import orjson
@@ -14,12 +13,22 @@ from proficio.auth.scopes import Action, Caller, may_define
 from proficio.context import context_of
 from proficio.errors import BadRequest, ProficioError
 from proficio.lrs import queries
+from proficio.lrs.attachments import Body, bodies_of, match_bodies
 from proficio.lrs.formats import parse_accept_language, to_canonical, to_ids
-from proficio.lrs.http import mine_key, read_json, single_params, xapi_caller
+from proficio.lrs.http import (
+    media_type,
+    mine_key,
+    read_body,
+    read_json,
+    single_params,
+    xapi_caller,
+)
+from proficio.lrs.multipart import parse_mixed, render_mixed
 from proficio.lrs.params import uuid_param
 from proficio.lrs.statements import prepare_statements
 from proficio.lrs.timestamps import http_date_from_us
 from proficio.lrs.versions import ACCEPTED_VERSIONS
+from proficio.storage.attachments import get_attachments
 
 router = APIRouter(prefix="/xapi")
 STATEMENTS_PATH = "/xapi/statements"
@@ -42,13 +51,13 @@ async def put_statement(request: Request) -> Response:
     if "statementId" not in params:
         raise BadRequest("PUT needs the statementId parameter", field="statementId")
     statement_id = uuid_param("statementId", params["statementId"])
-    statement = await read_json(request, ctx.settings.max_body_bytes)
+    statement, bodies = await read_statements(request, ctx.settings.max_body_bytes)
     if isinstance(statement, dict) and "id" in statement:
         if str(statement["id"]).lower() != statement_id:
             raise BadRequest("differs from the statementId parameter", field="statement.id")
     elif isinstance(statement, dict):
         statement = {**statement, "id": statement_id}
-    await _store(request, [statement], caller=caller, version=version, batch=False)
+    await _store(request, [statement], bodies, caller=caller, version=version, batch=False)
     return Response(status_code=204)
 
 
@@ -59,17 +68,39 @@ async def post_statements(request: Request) -> Response:
     params = single_params(request)
     if params:
         raise BadRequest("POST /statements takes no query parameters", field=next(iter(params)))
-    payload = await read_json(request, ctx.settings.max_body_bytes)
+    payload, bodies = await read_statements(request, ctx.settings.max_body_bytes)
     batch = isinstance(payload, list)
     items = payload if batch else [payload]
     if batch and not items:
         raise BadRequest("the array holds no statement", field="statements")
-    ids = await _store(request, items, caller=caller, version=version, batch=batch)
+    ids = await _store(request, items, bodies, caller=caller, version=version, batch=batch)
     return Response(orjson.dumps(ids), media_type="application/json")
 
 
+async def read_statements(request: Request, limit: int) -> tuple[Any, dict[str, Body]]:
+    """The statements of a POST or PUT, and the attachment bodies sent with them."""
+    if media_type(request) != "multipart/mixed":
+        return await read_json(request, limit), {}
+    parts = parse_mixed(await read_body(request, limit), request.headers["content-type"])
+    if not parts or parts[0].content_type.split(";")[0].strip().lower() != "application/json":
+        raise BadRequest(
+            "the first part must hold the statements as application/json", field="body"
+        )
+    try:
+        payload = orjson.loads(parts[0].body)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"the statements part is not valid JSON ({exc})", field="body") from None
+    return payload, bodies_of(parts)
+
+
 async def _store(
-    request: Request, items: list[Any], *, caller: Caller, version: str, batch: bool
+    request: Request,
+    items: list[Any],
+    bodies: dict[str, Body],
+    *,
+    caller: Caller,
+    version: str,
+    batch: bool,
 ) -> list[str]:
     ctx = context_of(request)
     prepared = prepare_statements(
@@ -79,6 +110,8 @@ async def _store(
         batch=batch,
         may_define=may_define(caller),
     )
+    for p, own in zip(prepared, match_bodies(items, bodies, batch=batch), strict=True):
+        p.attachment_bodies = own
     outcome = await ctx.writer.run("statements", prepared)
     if isinstance(outcome, ProficioError):
         raise outcome
@@ -106,7 +139,8 @@ async def get_statements(request: Request) -> Response:
         )
         body = _formatted(row.body, query.format, preferred)
         headers = {"Last-Modified": http_date_from_us(row.stored_us)}
-        return _respond(request, body, headers, query.attachments)
+        sent = await _attachments_of([row.body], request) if query.attachments else None
+        return _respond(request, body, headers, sent)
     page = await ctx.db.read(
         lambda conn: queries.find_statements(
             conn, query=query, keys=ctx.keys, mine=mine, page_size=ctx.settings.statements_page_size
@@ -118,7 +152,23 @@ async def get_statements(request: Request) -> Response:
     headers = {}
     if page.last_stored_us is not None:
         headers["Last-Modified"] = http_date_from_us(page.last_stored_us)
-    return _respond(request, body, headers, query.attachments)
+    sent = await _attachments_of(page.bodies, request) if query.attachments else None
+    return _respond(request, body, headers, sent)
+
+
+async def _attachments_of(bodies: list[str], request: Request) -> list[tuple[str, str, bytes]]:
+    """(sha2, content type, bytes) of every attachment body the statements reference."""
+    sha2s = list(
+        dict.fromkeys(
+            attachment["sha2"].lower()
+            for body in bodies
+            for attachment in orjson.loads(body).get("attachments") or []
+        )
+    )
+    if not sha2s:
+        return []
+    found = await context_of(request).db.read(lambda conn: get_attachments(conn, sha2s))
+    return [(sha2, *found[sha2]) for sha2 in sha2s if sha2 in found]
 
 
 def _formatted(body: str, fmt: str, preferred: list[str]) -> bytes:
@@ -128,17 +178,16 @@ def _formatted(body: str, fmt: str, preferred: list[str]) -> bytes:
     return orjson.dumps(to_ids(statement) if fmt == "ids" else to_canonical(statement, preferred))
 
 
-def _respond(request: Request, body: bytes, headers: dict[str, str], attachments: bool) -> Response:
-    if attachments:
-        boundary = uuid.uuid4().hex
-        body = (
-            f"--{boundary}\r\nContent-Type: application/json\r\n\r\n".encode()
-            + body
-            + f"\r\n--{boundary}--\r\n".encode()
-        )
-        media = f'multipart/mixed; boundary="{boundary}"'
-    else:
-        media = "application/json"
+def _respond(
+    request: Request,
+    body: bytes,
+    headers: dict[str, str],
+    attachments: list[tuple[str, str, bytes]] | None,
+) -> Response:
+    """JSON, or with `attachments=true` multipart/mixed: the statements, then their bodies."""
+    media = "application/json"
+    if attachments is not None:
+        body, media = render_mixed(body, attachments)
     if request.method == "HEAD":
         headers = {**headers, "Content-Length": str(len(body))}
         return Response(status_code=200, headers=headers, media_type=media)

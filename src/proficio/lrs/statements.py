@@ -8,7 +8,7 @@ handler, run inside its transaction, never committing.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -21,6 +21,7 @@ from proficio.lrs.refs import Ref, inheritable, statement_refs, statement_target
 from proficio.lrs.timestamps import StoredClock, iso_from_us
 from proficio.lrs.validation import validate_statement
 from proficio.storage import statements as store
+from proficio.storage.attachments import save_attachments
 from proficio.storage.keys import KeyCache
 from proficio.storage.writer import Handler, Tx
 
@@ -43,6 +44,8 @@ class PreparedStatement:
     has_timestamp: bool
     # Activity id -> definition as JSON, when the credential may (re)define activities.
     definitions: dict[str, bytes]
+    # SHA-2 -> (content type, bytes) of the attachment bodies sent with the statement.
+    attachment_bodies: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = orjson.loads(self.body_json)
@@ -213,6 +216,9 @@ def _write(tx: Tx, new: list[PreparedStatement], *, keys: KeyCache, clock: Store
             )
         )
     store.insert_statements(tx, keys, rows)
+    bodies = {sha2: body for p in new for sha2, body in p.attachment_bodies.items()}
+    if bodies:
+        save_attachments(conn, [(sha2, kind, data) for sha2, (kind, data) in bodies.items()])
     voided = [p.target_id for p in new if p.is_voiding and p.target_id]
     referrers = store.referring_statements(conn, list(in_group))
     # A voiding statement may arrive before the statement it voids.

@@ -141,3 +141,12 @@ activities = Table(
     Column("definition", JSONText, nullable=False),
     Column("updated_us", BigInteger, nullable=False),
 )
+
+# Attachment bodies, stored once per SHA-2 (xAPI 1.0.3 Part Two 2.4.11).
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("sha2", String(128), primary_key=True),
+    Column("content_type", Text, nullable=False),
+    Column("contents", LargeBinary, nullable=False),
+)

@@ -1,4 +1,4 @@
-"""State, Activity Profile and Agent Profile documents; canonical activity definitions.
+"""Documents (State, Activity and Agent Profile), activity definitions, attachment bodies.
 
 Revision ID: 0002
 Revises: 0001
@@ -47,8 +47,16 @@ def upgrade() -> None:
         sa.Column("updated_us", sa.BigInteger, nullable=False),
         sa.PrimaryKeyConstraint("activity_id", name="pk_activities"),
     )
+    op.create_table(
+        "attachments",
+        sa.Column("sha2", sa.String(128), nullable=False),
+        sa.Column("content_type", sa.Text, nullable=False),
+        sa.Column("contents", sa.LargeBinary, nullable=False),
+        sa.PrimaryKeyConstraint("sha2", name="pk_attachments"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("attachments")
     op.drop_table("activities")
     op.drop_table("documents")

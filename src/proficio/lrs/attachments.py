@@ -38,6 +38,11 @@ def bodies_of(parts: list[Part]) -> dict[str, Body]:
     """The attachment parts (all but the first) by their checked SHA-2."""
     bodies: dict[str, Body] = {}
     for index, part in enumerate(parts[1:], start=1):
+        if part.headers.get("content-transfer-encoding", "").lower() != "binary":
+            raise BadRequest(
+                f"attachment part {index} needs Content-Transfer-Encoding: binary",
+                field="Content-Transfer-Encoding",
+            )  # XAPI-00135
         sha2 = check_hash(part, index)
         bodies[sha2] = (part.content_type or SIGNATURE_TYPE, part.body)
     return bodies

@@ -37,6 +37,8 @@ class Resource:
     scope_params: tuple[str, ...]
     # Profiles refuse a blind overwrite (Part Three 3.1); the State resource does not.
     needs_precondition: bool
+    # DELETE without an id deletes every document of the scope (the State resource only).
+    deletes_all: bool
 
     def parameters(self, *, single: bool) -> frozenset[str]:
         extra = (self.id_param,) if single else (self.id_param, "since")
@@ -44,11 +46,30 @@ class Resource:
         return frozenset((*self.scope_params, *registration, *extra))
 
 
-STATE = Resource(store.STATE, "state", "stateId", ("activityId", "agent"), False)
-ACTIVITY_PROFILE = Resource(
-    store.ACTIVITY_PROFILE, "activity profile", "profileId", ("activityId",), True
+STATE = Resource(
+    store.STATE,
+    "state",
+    "stateId",
+    ("activityId", "agent"),
+    needs_precondition=False,
+    deletes_all=True,
 )
-AGENT_PROFILE = Resource(store.AGENT_PROFILE, "agent profile", "profileId", ("agent",), True)
+ACTIVITY_PROFILE = Resource(
+    store.ACTIVITY_PROFILE,
+    "activity profile",
+    "profileId",
+    ("activityId",),
+    needs_precondition=True,
+    deletes_all=False,
+)
+AGENT_PROFILE = Resource(
+    store.AGENT_PROFILE,
+    "agent profile",
+    "profileId",
+    ("agent",),
+    needs_precondition=True,
+    deletes_all=False,
+)
 
 
 @dataclass(frozen=True)
@@ -70,10 +91,8 @@ def parse_request(resource: Resource, params: dict[str, str], method: str) -> Do
             raise BadRequest("this parameter is required", field=name)
     document_id = params.get(resource.id_param)
     # Without an id: GET lists ids, DELETE on the State resource deletes every state.
-    if (
-        document_id is None
-        and method != "GET"
-        and not (method == "DELETE" and not resource.needs_precondition)
+    if document_id is None and not (
+        method == "GET" or (method == "DELETE" and resource.deletes_all)
     ):
         raise BadRequest("this parameter is required", field=resource.id_param)
     if document_id is not None and "since" in params:

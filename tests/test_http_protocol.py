@@ -24,16 +24,16 @@ def test_about_lists_versions_without_auth_or_version_header(app_client: TestCli
     response = app_client.get("/xapi/about")
     assert response.status_code == 200
     assert "1.0.3" in response.json()["version"]
-    assert response.headers["X-Experience-API-Version"] == "1.0.3"
+    assert response.headers["X-Experience-API-Version"] == "2.0.0"  # the newest served
 
 
 def test_missing_or_unsupported_version_header_is_400(lrs: XAPIClient) -> None:
-    """XAPI-00330, XAPI-00331: every request names a supported 1.0.x version."""
+    """XAPI-00330, XAPI-00331: every request names a supported version (1.0.x or 2.0.x)."""
     auth = {"Authorization": lrs.headers["Authorization"]}
     missing = lrs.http.get("/xapi/statements", headers=auth)
     assert missing.status_code == 400
     assert missing.json()["field"] == "X-Experience-API-Version"
-    for bad in ("0.95", "1.1.0", "2.0.0", "one"):
+    for bad in ("0.95", "1.1.0", "2.1.0", "one"):
         response = lrs.http.get(
             "/xapi/statements", headers={**auth, "X-Experience-API-Version": bad}
         )

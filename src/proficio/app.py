@@ -20,6 +20,7 @@ from proficio.lrs.routes import router as lrs_router
 from proficio.lrs.timestamps import iso_from_us
 from proficio.lrs.versions import VERSION_HEADER, VersionCheckMiddleware, XAPIHeadersMiddleware
 from proficio.settings import Settings
+from proficio.storage.blobs import open_blob_store
 from proficio.storage.database import Database
 from proficio.storage.migrate import upgrade
 from proficio.storage.writer import Writer
@@ -39,6 +40,7 @@ def _consistent_through(scope: Scope) -> str:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    versions = settings.served_versions
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,7 +54,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         authenticator = Authenticator(db, ttl_seconds=settings.auth_cache_seconds)
         app.state.proficio = AppContext(
-            settings=settings, db=db, authenticator=authenticator, writer=writer
+            settings=settings,
+            db=db,
+            authenticator=authenticator,
+            writer=writer,
+            versions=versions,
+            blobs=open_blob_store(
+                settings.attachment_store,
+                s3_endpoint_url=settings.s3_endpoint_url,
+                s3_region=settings.s3_region,
+            ),
         )
         try:
             yield
@@ -65,11 +76,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(lrs_router)
     app.include_router(document_router)
     app.include_router(definition_router)
-    app.add_middleware(VersionCheckMiddleware, prefix="/xapi/", exempt=("/xapi/about",))
+    app.add_middleware(
+        VersionCheckMiddleware, versions=versions, prefix="/xapi/", exempt=("/xapi/about",)
+    )
     app.add_middleware(
         AlternateRequestSyntax, prefix="/xapi/", max_body_bytes=settings.max_body_bytes
     )
-    app.add_middleware(XAPIHeadersMiddleware, consistent_through=_consistent_through)
+    app.add_middleware(
+        XAPIHeadersMiddleware, versions=versions, consistent_through=_consistent_through
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],

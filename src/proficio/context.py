@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 
 from proficio.auth.basic import Authenticator
+from proficio.lrs.versions import XAPIVersions
 from proficio.settings import Settings
+from proficio.storage.blobs import BlobStore
 from proficio.storage.database import Database
 from proficio.storage.keys import KeyCache
 from proficio.storage.writer import Writer
@@ -20,6 +22,8 @@ class AppContext:
     authenticator: Authenticator
     writer: Writer
     keys: KeyCache = field(default_factory=KeyCache)
+    versions: XAPIVersions = field(default_factory=XAPIVersions)
+    blobs: BlobStore | None = None  # None: attachment bodies live in the database
 
 
 def context_of(request: Request) -> AppContext:

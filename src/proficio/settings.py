@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from proficio.errors import ConfigError
+from proficio.lrs.versions import SERVABLE, XAPIVersions
 
 
 def database_url_from(value: str) -> str:
@@ -60,6 +61,25 @@ class Settings(BaseSettings):
         le=300,
         description="How long a checked credential is remembered; a revocation takes this long.",
     )
+    xapi_versions: str = Field(
+        default="1.0.3,2.0.0",
+        description=(
+            "xAPI versions served, comma-separated (1.0.3, 2.0.0); a request without a version "
+            "header is answered in the newest."
+        ),
+    )
+    attachment_store: str = Field(
+        default="database",
+        description=(
+            "Where attachment bodies are kept: `database`, a directory path, or "
+            "`s3://BUCKET/PREFIX` (credentials from the AWS_* variables; needs proficio[s3])."
+        ),
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        description="Endpoint of an S3-compatible store (MinIO, Ceph, R2); unset for AWS S3.",
+    )
+    s3_region: str | None = Field(default=None, description="Region of the S3 bucket.")
     migrate_on_start: bool = Field(
         default=True, description="Apply database migrations when the app starts."
     )
@@ -68,6 +88,19 @@ class Settings(BaseSettings):
     @classmethod
     def _normalise_database_url(cls, value: str) -> str:
         return database_url_from(value)
+
+    @field_validator("xapi_versions")
+    @classmethod
+    def _check_xapi_versions(cls, value: str) -> str:
+        names = [v.strip() for v in value.split(",") if v.strip()]
+        unknown = [v for v in names if v not in SERVABLE]
+        if unknown or not names:
+            raise ValueError(f"must list one or more of {', '.join(SERVABLE)}, not {value!r}")
+        return ",".join(v for v in SERVABLE if v in names)
+
+    @property
+    def served_versions(self) -> XAPIVersions:
+        return XAPIVersions(tuple(self.xapi_versions.split(",")))
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,7 +2,8 @@
 
 Browsers once could not send custom headers cross-origin, so xAPI lets a client POST a form
 whose fields are the real headers, the `content` and the query parameters. This middleware turns
-such a request back into the request it stands for before anything else sees it.
+such a request back into the request it stands for before anything else sees it. xAPI 2.0
+removed the syntax: a request that speaks 2.0, in its headers or its form, gets a 400.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from proficio.error_handlers import error_response
 from proficio.errors import BadRequest, ProficioError
 from proficio.lrs.http import read_limited
+from proficio.lrs.versions import header_of, speaks_2_0
 
 _HEADER_FIELDS = {
     "authorization": b"authorization",
@@ -24,6 +26,17 @@ _HEADER_FIELDS = {
     "if-none-match": b"if-none-match",
 }
 _METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE")
+_VERSION = _HEADER_FIELDS["x-experience-api-version"]
+
+
+def _refuse_under_2_0(version: str | None) -> None:
+    """400 when the request speaks xAPI 2.0 (a version it does not speak is left to the
+    version check)."""
+    if version is not None and speaks_2_0(version):
+        raise BadRequest(
+            "xAPI 2.0 has no alternate request syntax; send the request itself, without ?method=",
+            field="method",
+        )
 
 
 class AlternateRequestSyntax:
@@ -59,6 +72,7 @@ class AlternateRequestSyntax:
         await self.app(new_scope, replay, send)
 
     async def _rewrite(self, scope: Scope, receive: Receive) -> tuple[Scope, bytes]:
+        _refuse_under_2_0(header_of(scope))
         params = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
         if len(params) != 1 or params[0][0] != "method":
             raise BadRequest(
@@ -92,6 +106,8 @@ class AlternateRequestSyntax:
                 content = value.encode("utf-8")
             else:
                 query.append((name, value))
+        form_version = headers.get(_VERSION)
+        _refuse_under_2_0(form_version.decode("latin-1") if form_version else None)
         headers[b"content-length"] = str(len(content)).encode()
         if content and b"content-type" not in headers:
             headers[b"content-type"] = b"application/json"  # what a form's content holds

@@ -4,11 +4,13 @@ Re-sending a statement with an id the LRS already holds is accepted when the two
 statement, and refused with 409 otherwise. Differences that the specification allows an LRS or a
 client to introduce are ignored: properties the LRS assigns (id, authority, stored, timestamp when
 one side lacks it, version), attachments, the order of Group members, activity definitions and
-verb displays (they are metadata that may change), the case of UUIDs, and timestamp serialisation.
+verb displays (they are metadata that may change), the case of UUIDs, timestamp serialisation,
+and a duration's precision beyond 0.01 second (xAPI 2.0, 9274.1.1 4.2.7).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -16,6 +18,17 @@ import orjson
 from proficio.lrs.validation import parse_timestamp
 
 _ASSIGNED = ("id", "authority", "stored", "version", "attachments", "timestamp")
+_SECONDS = re.compile(r"(\d+)(?:[.,](\d+))?S$")
+
+
+def _hundredths(duration: str) -> str:
+    """The duration with its seconds truncated (never rounded) to 0.01 second."""
+    match = _SECONDS.search(duration)
+    if match is None:
+        return duration
+    fraction = (match.group(2) or "")[:2].rstrip("0")
+    seconds = str(int(match.group(1))) + (f".{fraction}" if fraction else "")
+    return f"{duration[: match.start()]}{seconds}S"
 
 
 def _normalise_agent(agent: dict[str, Any]) -> dict[str, Any]:
@@ -52,6 +65,9 @@ def _normalise_context(context: dict[str, Any]) -> dict[str, Any]:
     for prop in ("instructor", "team"):
         if prop in out:
             out[prop] = _normalise_agent(out[prop])
+    for prop, member in (("contextAgents", "agent"), ("contextGroups", "group")):
+        if prop in out:
+            out[prop] = [{**e, member: _normalise_agent(e[member])} for e in out[prop]]
     if "contextActivities" in out:
         out["contextActivities"] = {
             name: [_normalise_activity(a) for a in (value if isinstance(value, list) else [value])]
@@ -69,6 +85,9 @@ def _normalise_core(statement: dict[str, Any]) -> dict[str, Any]:
     out["object"] = _normalise_object(statement["object"])
     if "context" in statement:
         out["context"] = _normalise_context(statement["context"])
+    duration = (statement.get("result") or {}).get("duration")
+    if duration is not None:
+        out["result"] = {**statement["result"], "duration": _hundredths(duration)}
     return out
 
 

@@ -45,7 +45,7 @@ async def get_documents(request: Request) -> Response:
 async def change_document(request: Request) -> Response:
     ctx = context_of(request)
     resource, _, write = _resource_of(request)
-    await xapi_caller(request, ctx, write)
+    version, _, _ = await xapi_caller(request, ctx, write)
     method = request.method
     req = documents.parse_request(resource, single_params(request), method)
     body = b"" if method == "DELETE" else await read_body(request, ctx.settings.max_body_bytes)
@@ -56,6 +56,7 @@ async def change_document(request: Request) -> Response:
         contents=body,
         if_match=request.headers.get("if-match"),
         if_none_match=request.headers.get("if-none-match"),
+        version=version,
     )
     outcome = await ctx.writer.run("documents", change)
     if isinstance(outcome, ProficioError):

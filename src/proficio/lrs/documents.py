@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 
 from proficio.errors import BadRequest, Conflict, NotFound, PreconditionFailed, ProficioError
 from proficio.lrs.params import agent_key_param, iri_param, timestamp_us_param, uuid_param
+from proficio.lrs.versions import V2
 from proficio.storage import documents as store
 from proficio.storage.documents import Scope, StoredDocument
 from proficio.storage.writer import Tx
@@ -35,7 +36,7 @@ class Resource:
     name: str
     id_param: str
     scope_params: tuple[str, ...]
-    # Profiles refuse a blind overwrite (Part Three 3.1); the State resource does not.
+    # Profiles refuse a blind PUT (Part Three 3.1); under 1.0.3 the State resource does not.
     needs_precondition: bool
     # DELETE without an id deletes every document of the scope (the State resource only).
     deletes_all: bool
@@ -140,6 +141,9 @@ class DocumentWrite:
     contents: bytes = b""
     if_match: tuple[str, ...] | None = None
     if_none_match: tuple[str, ...] | None = None
+    # A PUT without If-Match or If-None-Match may not replace an existing document: on the
+    # profile resources always, on the State resource under xAPI 2.0 (9274.1.1 4.1.4).
+    refuse_blind_overwrite: bool = False
 
 
 def new_write(
@@ -150,6 +154,7 @@ def new_write(
     contents: bytes,
     if_match: str | None,
     if_none_match: str | None,
+    version: str,
 ) -> DocumentWrite:
     """Check what can be checked before the writer sees the change (outside any transaction)."""
     content_type = (content_type or DEFAULT_TYPE).strip()
@@ -162,6 +167,7 @@ def new_write(
         contents=contents,
         if_match=parse_etags(if_match),
         if_none_match=parse_etags(if_none_match),
+        refuse_blind_overwrite=request.resource.needs_precondition or version == V2,
     )
 
 
@@ -210,17 +216,14 @@ def _check_preconditions(write: DocumentWrite, existing: StoredDocument | None) 
         and ("*" in write.if_none_match or existing.etag in write.if_none_match)
     ):
         raise PreconditionFailed("the document already exists", field="If-None-Match")
-    if (
-        write.op == "put"
-        and write.request.resource.needs_precondition
-        and write.if_match is None
-        and write.if_none_match is None
-    ):
-        # Profiles refuse a blind PUT: 409 over a document that exists (XAPI-00283), 400 for
-        # a new one (the conformance suite's reading of XAPI-00273 and XAPI-00293).
-        advice = "send If-Match with its ETag to replace it, or If-None-Match: * to create it"
-        if existing is not None:
-            raise Conflict(f"the document exists: {advice}", field="If-Match")
+    if write.op != "put" or write.if_match is not None or write.if_none_match is not None:
+        return
+    # A blind PUT: 409 over a document that exists (XAPI-00283); on a profile resource, 400
+    # for a new one too (the conformance suite's reading of XAPI-00273 and XAPI-00293).
+    advice = "send If-Match with its ETag to replace it, or If-None-Match: * to create it"
+    if existing is not None and write.refuse_blind_overwrite:
+        raise Conflict(f"the document exists: {advice}", field="If-Match")
+    if existing is None and write.request.resource.needs_precondition:
         raise BadRequest(f"a profile PUT needs a precondition: {advice}", field="If-None-Match")
 
 

@@ -12,14 +12,14 @@ from proficio.auth.scopes import Action, Caller, Reach, ensure_permission
 from proficio.context import AppContext
 from proficio.errors import BadRequest, PayloadTooLarge
 from proficio.lrs.agents import ifi_key
-from proficio.lrs.versions import VERSION_HEADER, check_version
+from proficio.lrs.versions import VERSION_HEADER
 
 
 async def xapi_caller(
     request: Request, ctx: AppContext, action: Action
 ) -> tuple[str, Caller, Reach]:
     """Check version and credentials; return the version served, the caller and its reach."""
-    version = check_version(request.headers.get(VERSION_HEADER))
+    version = ctx.versions.check(request.headers.get(VERSION_HEADER))
     caller = await ctx.authenticator.caller(request.headers.get("authorization"))
     return version, caller, ensure_permission(caller, action)
 

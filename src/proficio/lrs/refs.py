@@ -66,6 +66,10 @@ class _Collected:
             return
         self.agent(context.get("instructor"), primary=False)
         self.agent(context.get("team"), primary=False)
+        for entry in context.get("contextAgents") or ():  # xAPI 2.0
+            self.agent(entry["agent"], primary=False)
+        for entry in context.get("contextGroups") or ():
+            self.agent(entry["group"], primary=False)
         for activities in (context.get("contextActivities") or {}).values():
             for activity in activities if isinstance(activities, list) else [activities]:
                 self.related_activities.add(activity["id"])

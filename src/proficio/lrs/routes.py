@@ -14,6 +14,7 @@ from proficio.context import context_of
 from proficio.errors import BadRequest, ProficioError
 from proficio.lrs import queries
 from proficio.lrs.attachments import Body, bodies_of, match_bodies
+from proficio.lrs.bodies import load_bodies, offload_bodies
 from proficio.lrs.formats import parse_accept_language, to_canonical, to_ids
 from proficio.lrs.http import (
     media_type,
@@ -27,16 +28,14 @@ from proficio.lrs.multipart import parse_mixed, render_mixed
 from proficio.lrs.params import uuid_param
 from proficio.lrs.statements import prepare_statements
 from proficio.lrs.timestamps import http_date_from_us
-from proficio.lrs.versions import ACCEPTED_VERSIONS
-from proficio.storage.attachments import get_attachments
 
 router = APIRouter(prefix="/xapi")
 STATEMENTS_PATH = "/xapi/statements"
 
 
 @router.get("/about")
-async def about() -> Response:
-    body = {"version": list(ACCEPTED_VERSIONS), "extensions": {}}
+async def about(request: Request) -> Response:
+    body = {"version": context_of(request).versions.listed, "extensions": {}}
     return Response(orjson.dumps(body), media_type="application/json")
 
 
@@ -111,7 +110,8 @@ async def _store(
         may_define=may_define(caller),
     )
     for p, own in zip(prepared, match_bodies(items, bodies, batch=batch), strict=True):
-        p.attachment_bodies = own
+        p.attachment_bodies = {sha2: (kind, data, len(data)) for sha2, (kind, data) in own.items()}
+    await offload_bodies(prepared, ctx.blobs)
     outcome = await ctx.writer.run("statements", prepared)
     if isinstance(outcome, ProficioError):
         raise outcome
@@ -165,10 +165,8 @@ async def _attachments_of(bodies: list[str], request: Request) -> list[tuple[str
             for attachment in orjson.loads(body).get("attachments") or []
         )
     )
-    if not sha2s:
-        return []
-    found = await context_of(request).db.read(lambda conn: get_attachments(conn, sha2s))
-    return [(sha2, *found[sha2]) for sha2 in sha2s if sha2 in found]
+    ctx = context_of(request)
+    return await load_bodies(ctx.db, ctx.blobs, sha2s)
 
 
 def _formatted(body: str, fmt: str, preferred: list[str]) -> bytes:

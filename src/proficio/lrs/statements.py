@@ -26,7 +26,8 @@ from proficio.storage.keys import KeyCache
 from proficio.storage.writer import Handler, Tx
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
-DEFAULT_VERSION = "1.0.0"
+# The version a statement without one is stored with, by the version of the request.
+DEFAULT_VERSIONS = {"1.0.3": "1.0.0", "2.0.0": "2.0.0"}
 _MAX_REF_DEPTH = 16
 
 
@@ -44,8 +45,9 @@ class PreparedStatement:
     has_timestamp: bool
     # Activity id -> definition as JSON, when the credential may (re)define activities.
     definitions: dict[str, bytes]
-    # SHA-2 -> (content type, bytes) of the attachment bodies sent with the statement.
-    attachment_bodies: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    # SHA-2 -> (content type, bytes, length) of the attachment bodies sent with the statement;
+    # the bytes are None once they are in the blob store (`proficio.lrs.bodies`).
+    attachment_bodies: dict[str, tuple[str, bytes | None, int]] = field(default_factory=dict)
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = orjson.loads(self.body_json)
@@ -85,7 +87,7 @@ def prepare_statements(
         if body["object"].get("objectType") == "SubStatement":
             body["object"] = dict(body["object"])
             _context_activities_as_lists(body["object"])
-        body.setdefault("version", DEFAULT_VERSION)
+        body.setdefault("version", DEFAULT_VERSIONS[version])
         target_id = statement_target(body)  # validation made sure voiding ones have one
         prepared.append(
             PreparedStatement(
@@ -218,7 +220,7 @@ def _write(tx: Tx, new: list[PreparedStatement], *, keys: KeyCache, clock: Store
     store.insert_statements(tx, keys, rows)
     bodies = {sha2: body for p in new for sha2, body in p.attachment_bodies.items()}
     if bodies:
-        save_attachments(conn, [(sha2, kind, data) for sha2, (kind, data) in bodies.items()])
+        save_attachments(conn, [(sha2, *body) for sha2, body in bodies.items()])
     voided = [p.target_id for p in new if p.is_voiding and p.target_id]
     referrers = store.referring_statements(conn, list(in_group))
     # A voiding statement may arrive before the statement it voids.

@@ -81,6 +81,8 @@ _CONTEXT_ACTIVITIES_KEYS: Final = frozenset({"parent", "grouping", "category", "
 _ATTACHMENT_KEYS: Final = frozenset(
     {"usageType", "display", "description", "contentType", "length", "sha2", "fileUrl"}
 )
+_CONTEXT_AGENT_KEYS: Final = frozenset({"objectType", "agent", "relevantTypes"})
+_CONTEXT_GROUP_KEYS: Final = frozenset({"objectType", "group", "relevantTypes"})
 _ATTACHMENT_REQUIRED: Final = ("usageType", "display", "contentType", "length", "sha2")
 
 
@@ -89,8 +91,7 @@ class _Profile:
     """The statement rules of one xAPI version, chosen by the version the request speaks.
 
     xAPI 2.0 (IEEE 9274.1.1) changes the data model in small ways: the "version" property
-    may be 2.0.x, and context gains contextAgents and contextGroups. Only the first is
-    supported today; the others get their own fields and checks here when 2.0 lands.
+    may be 2.0.x, and context gains contextAgents and contextGroups.
     """
 
     statement_version: re.Pattern[str]
@@ -124,7 +125,7 @@ _PROFILE_2_0: Final = _Profile(
     statement_version=VERSION_2_0_RE,
     statement_keys=_PROFILE_1_0.statement_keys,
     substatement_keys=_PROFILE_1_0.substatement_keys,
-    context_keys=_CONTEXT_KEYS_1_0,
+    context_keys=_CONTEXT_KEYS_1_0 | {"contextAgents", "contextGroups"},
     version_hint="1.0, 1.0.x or 2.0.x",
 )
 _PROFILES: Final = {"1.0": _PROFILE_1_0, "2.0": _PROFILE_2_0}
@@ -331,6 +332,12 @@ def _check_context(value: object, path: str, profile: _Profile, object_type: str
     prop = value.get("contextActivities", MISSING)
     if prop is not MISSING:
         _check_context_activities(prop, f"{path}.contextActivities")
+    prop = value.get("contextAgents", MISSING)
+    if prop is not MISSING:
+        _check_context_agents(prop, f"{path}.contextAgents", group=False)
+    prop = value.get("contextGroups", MISSING)
+    if prop is not MISSING:
+        _check_context_agents(prop, f"{path}.contextGroups", group=True)
     prop = value.get("revision", MISSING)
     if prop is not MISSING:
         _check_activity_only(prop, path, "revision", object_type)
@@ -346,6 +353,39 @@ def _check_context(value: object, path: str, profile: _Profile, object_type: str
     prop = value.get("extensions", MISSING)
     if prop is not MISSING:
         check_extensions(prop, path, "extensions")
+
+
+def _check_context_agents(value: object, path: str, *, group: bool) -> None:
+    """xAPI 2.0 contextAgents / contextGroups (9274.1.1 2.4.6.3, 2.4.6.4): arrays of
+    {"objectType": "contextAgent", "agent": Agent} or {"objectType": "contextGroup",
+    "group": Group}, each with optional relevantTypes, a non-empty array of IRIs."""
+    kind, member, keys = (
+        ("contextGroup", "group", _CONTEXT_GROUP_KEYS)
+        if group
+        else ("contextAgent", "agent", _CONTEXT_AGENT_KEYS)
+    )
+    for index, item in enumerate(as_array(value, path)):
+        item_path = f"{path}[{index}]"
+        entry = as_object(item, item_path)
+        if not entry.keys() <= keys:
+            reject_unknown(entry, keys, item_path)
+        if entry.get("objectType", MISSING) != kind:
+            fail(f"must be {kind}", f"{item_path}.objectType")
+        who = entry.get(member, MISSING)
+        if who is MISSING:
+            fail("is required", f"{item_path}.{member}")
+        if group:
+            if type(who) is not dict or who.get("objectType") != "Group":
+                fail("must be a Group", f"{item_path}.group")
+            check_group(who, f"{item_path}.group")
+        else:
+            check_agent(as_object(who, f"{item_path}.agent"), f"{item_path}.agent")
+        types = entry.get("relevantTypes", MISSING)
+        if types is not MISSING:
+            if not as_array(types, f"{item_path}.relevantTypes"):
+                fail("must not be empty", f"{item_path}.relevantTypes")
+            for position, iri in enumerate(types):
+                check_iri(iri, item_path, f"relevantTypes[{position}]")
 
 
 def _check_activity_only(value: object, path: str, key: str, object_type: str) -> None:

@@ -1,13 +1,16 @@
 """The X-Experience-API-Version header (xAPI 1.0.3 Part Three 3.3 "Versioning").
 
-Every request except GET /xapi/about must name a version; 1.0 and 1.0.0 to 1.0.3 are served by
-the 1.0.3 implementation. Every response carries the version the LRS speaks.
+Every request except GET /xapi/about must name a version. 1.0 and 1.0.0 to 1.0.3 are served by
+the 1.0.3 rules; 2.0 and 2.0.x by the xAPI 2.0 rules (IEEE 9274.1.1); both by default, either
+one when PROFICIO_XAPI_VERSIONS says so. Every response carries the version it was served
+under: the request's, or the newest served when the request named none or one not served.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -15,40 +18,82 @@ from proficio.error_handlers import error_response
 from proficio.errors import BadRequest, ProficioError
 
 VERSION_HEADER = "X-Experience-API-Version"
-SERVED_VERSION = "1.0.3"
-ACCEPTED_VERSIONS = ("1.0.0", "1.0.1", "1.0.2", "1.0.3")
+V1 = "1.0.3"
+V2 = "2.0.0"
+SERVABLE = (V1, V2)
 CONSISTENT_THROUGH_HEADER = "X-Experience-API-Consistent-Through"
 _CONSISTENT = CONSISTENT_THROUGH_HEADER.lower().encode()
 _VERSION_KEY = VERSION_HEADER.lower().encode()
-_VERSION_RE = re.compile(r"^1\.0(\.\d+)?$")
+_VERSION_RE = re.compile(r"^([12])\.0(\.\d+)?$")
 
 
-def check_version(header: str | None) -> str:
-    """The version a request is served under, or 400 when the header is missing or unsupported."""
-    if header is None:
-        raise BadRequest("the request must include this header", field=VERSION_HEADER)
-    value = header.strip()
-    if not _VERSION_RE.match(value):
-        raise BadRequest(
-            f"version {value!r} is not supported; this LRS serves {', '.join(ACCEPTED_VERSIONS)}",
-            field=VERSION_HEADER,
-        )
-    return SERVED_VERSION
+@dataclass(frozen=True)
+class XAPIVersions:
+    """The xAPI versions this LRS is configured to serve (PROFICIO_XAPI_VERSIONS)."""
+
+    served: tuple[str, ...] = SERVABLE
+
+    def check(self, header: str | None) -> str:
+        """The version a request is served under; 400 when the header is missing or names a
+        version not served."""
+        if header is None:
+            raise BadRequest("the request must include this header", field=VERSION_HEADER)
+        value = header.strip()
+        match = _VERSION_RE.match(value)
+        version = None if match is None else (V2 if match.group(1) == "2" else V1)
+        if version not in self.served:
+            raise BadRequest(
+                f"version {value!r} is not supported; this LRS serves {', '.join(self.listed)}",
+                field=VERSION_HEADER,
+            )
+        assert version is not None
+        return version
+
+    def respond(self, header: str | None) -> str:
+        """The version a response speaks: the request's when served, else the newest served."""
+        try:
+            return self.check(header)
+        except BadRequest:
+            return self.served[-1]
+
+    @property
+    def listed(self) -> list[str]:
+        """What /about lists: every 1.0.x the 1.0.3 rules serve, and 2.0.0."""
+        listed = ["1.0.0", "1.0.1", "1.0.2", V1] if V1 in self.served else []
+        return listed + ([V2] if V2 in self.served else [])
+
+
+def speaks_2_0(header: str) -> bool:
+    """Whether a version header names a 2.0 version this LRS serves."""
+    match = _VERSION_RE.match(header.strip())
+    return match is not None and match.group(1) == "2"
+
+
+def header_of(scope: Scope) -> str | None:
+    """The X-Experience-API-Version header of an ASGI request, if any."""
+    return next((v.decode("latin-1") for k, v in scope["headers"] if k == _VERSION_KEY), None)
 
 
 class XAPIHeadersMiddleware:
     """Adds the version header to every response, and X-Experience-API-Consistent-Through to
     every response of a statements GET or HEAD, errors included (Communication 2.1.3.s2.b5)."""
 
-    def __init__(self, app: ASGIApp, *, consistent_through: Callable[[Scope], str]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        versions: XAPIVersions,
+        consistent_through: Callable[[Scope], str],
+    ) -> None:
         self.app = app
+        self.versions = versions
         self._consistent_through = consistent_through
-        self._version = (VERSION_HEADER.lower().encode(), SERVED_VERSION.encode())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        version = (_VERSION_KEY, self.versions.respond(header_of(scope)).encode())
         consistent: bytes | None = None
         if scope["method"] in ("GET", "HEAD") and scope["path"].endswith("/xapi/statements"):
             # Taken before the query runs, so it is a true lower bound for its results.
@@ -56,8 +101,8 @@ class XAPIHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", []) if h[0] != self._version[0]]
-                headers.append(self._version)
+                headers = [h for h in message.get("headers", []) if h[0] != _VERSION_KEY]
+                headers.append(version)
                 if consistent is not None:
                     headers.append((_CONSISTENT, consistent))
                 message = {**message, "headers": headers}
@@ -70,8 +115,11 @@ class VersionCheckMiddleware:
     """Every xAPI request but GET /about (and CORS preflights) must name a supported version
     (Communication 2.8.s4.table1.row2, XAPI-00321), even on a resource this LRS lacks."""
 
-    def __init__(self, app: ASGIApp, *, prefix: str, exempt: tuple[str, ...]) -> None:
+    def __init__(
+        self, app: ASGIApp, *, versions: XAPIVersions, prefix: str, exempt: tuple[str, ...]
+    ) -> None:
         self.app = app
+        self.versions = versions
         self.prefix = prefix
         self.exempt = exempt
 
@@ -82,11 +130,8 @@ class VersionCheckMiddleware:
             and scope["path"].startswith(self.prefix)
             and scope["path"] not in self.exempt
         ):
-            header = next(
-                (v.decode("latin-1") for k, v in scope["headers"] if k == _VERSION_KEY), None
-            )
             try:
-                check_version(header)
+                self.versions.check(header_of(scope))
             except ProficioError as exc:
                 await error_response(exc)(scope, receive, send)
                 return

@@ -148,5 +148,7 @@ attachments = Table(
     metadata,
     Column("sha2", String(128), primary_key=True),
     Column("content_type", Text, nullable=False),
-    Column("contents", LargeBinary, nullable=False),
+    # NULL when the body lives in a directory or S3-compatible store (`length` bytes there).
+    Column("contents", LargeBinary, nullable=True),
+    Column("length", BigInteger, nullable=True),
 )

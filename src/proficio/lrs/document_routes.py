@@ -37,7 +37,7 @@ async def get_documents(request: Request) -> Response:
         ids, newest_us = await ctx.db.read(lambda conn: documents.read_ids(conn, req))
         headers = {"Last-Modified": http_date_from_us(newest_us)} if newest_us else {}
         return _respond(request, orjson.dumps(ids), "application/json", headers)
-    doc = await ctx.db.read(lambda conn: documents.read_document(conn, req))
+    doc = await ctx.db.read_by_key(lambda conn: documents.read_document(conn, req))
     headers = {"ETag": f'"{doc.etag}"', "Last-Modified": http_date_from_us(doc.updated_us)}
     return _respond(request, doc.contents, doc.content_type, headers)
 

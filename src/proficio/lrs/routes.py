@@ -129,7 +129,7 @@ async def get_statements(request: Request) -> Response:
     if query.statement_id or query.voided_statement_id:
         statement_id = query.statement_id or query.voided_statement_id
         assert statement_id is not None
-        row = await ctx.db.read(
+        row = await ctx.db.read_by_key(
             lambda conn: queries.get_statement(
                 conn,
                 statement_id=statement_id,

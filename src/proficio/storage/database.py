@@ -77,6 +77,7 @@ class Database:
         self.engine = make_engine(url, sqlite_synchronous=sqlite_synchronous)
         # Hot-path SQL talks to the driver directly (rawsql), so its errors arrive unwrapped.
         self._driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
+        self._inline_key_reads = self.engine.dialect.name == "sqlite"
 
     @property
     def dialect(self) -> str:
@@ -85,6 +86,15 @@ class Database:
     async def read(self, fn: Callable[[Connection], T]) -> T:
         """Run `fn` on a pooled connection in a worker thread, inside one read transaction."""
         return await anyio.to_thread.run_sync(self.read_sync, fn)
+
+    async def read_by_key(self, fn: Callable[[Connection], T]) -> T:
+        """A read that finds its rows by a unique key (one document, one statement by id).
+        On SQLite it runs inline: such a lookup costs microseconds from the page cache, less
+        than the hand-off to a worker thread and back (State GETs: +34 %, docs/performance.md).
+        On PostgreSQL, a network round trip away, it goes to a worker thread like `read`."""
+        if self._inline_key_reads:
+            return self.read_sync(fn)
+        return await self.read(fn)
 
     def read_sync(self, fn: Callable[[Connection], T]) -> T:
         try:

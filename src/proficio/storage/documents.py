@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, select
 
+from proficio.storage import rawsql
 from proficio.storage.schema import documents
 
 STATE, ACTIVITY_PROFILE, AGENT_PROFILE = 1, 2, 3
@@ -43,14 +44,29 @@ class StoredDocument:
     updated_us: int
 
 
+# One document by its full key: the State resource's hot path, so at the driver (rawsql).
+_KEY = "kind = ? AND activity_id = ? AND agent_key = ? AND registration = ? AND document_id = ?"
+_GET = f"SELECT content_type, contents, etag, updated_us FROM documents WHERE {_KEY}"
+_SAVE = (
+    "INSERT INTO documents (kind, activity_id, agent_key, registration, document_id, "
+    "content_type, contents, etag, updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (kind, activity_id, agent_key, registration, document_id) DO UPDATE SET "
+    "content_type = excluded.content_type, contents = excluded.contents, "
+    "etag = excluded.etag, updated_us = excluded.updated_us"
+)
+
+
+def _key(scope: Scope, document_id: str) -> tuple[int, str, str, str, str]:
+    assert scope.registration is not None, "one document has one registration (or '')"
+    return (scope.kind, scope.activity_id, scope.agent_key, scope.registration, document_id)
+
+
 def get_document(conn: Connection, scope: Scope, document_id: str) -> StoredDocument | None:
-    c = documents.c
-    row = conn.execute(
-        select(c.content_type, c.contents, c.etag, c.updated_us).where(
-            scope.where(), c.document_id == document_id
-        )
-    ).first()
-    return None if row is None else StoredDocument(row[0], bytes(row[1]), row[2], row[3])
+    rows = rawsql.execute(conn, _GET, _key(scope, document_id))
+    if not rows:
+        return None
+    content_type, contents, etag, updated_us = rows[0]
+    return StoredDocument(content_type, bytes(contents), etag, updated_us)
 
 
 def list_document_ids(
@@ -71,27 +87,17 @@ def save_document(
     conn: Connection, scope: Scope, document_id: str, document: StoredDocument
 ) -> None:
     """Insert or replace one document (the caller holds the write lock: the writer process)."""
-    c = documents.c
-    values = {
-        "content_type": document.content_type,
-        "contents": document.contents,
-        "etag": document.etag,
-        "updated_us": document.updated_us,
-    }
-    changed = conn.execute(
-        update(documents).where(scope.where(), c.document_id == document_id).values(values)
-    ).rowcount
-    if not changed:
-        conn.execute(
-            insert(documents).values(
-                kind=scope.kind,
-                activity_id=scope.activity_id,
-                agent_key=scope.agent_key,
-                registration=scope.registration or "",
-                document_id=document_id,
-                **values,
-            )
-        )
+    rawsql.execute(
+        conn,
+        _SAVE,
+        (
+            *_key(scope, document_id),
+            document.content_type,
+            document.contents,
+            document.etag,
+            document.updated_us,
+        ),
+    )
 
 
 def delete_documents(conn: Connection, scope: Scope, document_id: str | None = None) -> int:

@@ -6,31 +6,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.middleware.cors import CORSMiddleware
-from starlette.types import Scope
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from proficio.auth.basic import Authenticator
 from proficio.context import AppContext
 from proficio.error_handlers import install_error_handlers
-from proficio.lrs.alternate import AlternateRequestSyntax
-from proficio.lrs.definition_routes import router as definition_router
-from proficio.lrs.document_routes import router as document_router
+from proficio.lrs.asgi import PREFIX, create_xapi_app
 from proficio.lrs.handlers import writer_handlers
-from proficio.lrs.routes import router as lrs_router
 from proficio.lrs.timestamps import iso_from_us
-from proficio.lrs.versions import VERSION_HEADER, VersionCheckMiddleware, XAPIHeadersMiddleware
 from proficio.settings import Settings
 from proficio.storage.blobs import open_blob_store
 from proficio.storage.database import Database
 from proficio.storage.migrate import upgrade
 from proficio.storage.writer import Writer
-
-EXPOSED_HEADERS = [
-    "ETag",
-    "Last-Modified",
-    "X-Experience-API-Consistent-Through",
-    VERSION_HEADER,
-]
 
 
 def _consistent_through(scope: Scope) -> str:
@@ -38,7 +26,20 @@ def _consistent_through(scope: Scope) -> str:
     return iso_from_us(int(ctx.writer.consistent_through() * 1_000_000))
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+class ProficioApp(FastAPI):
+    """FastAPI for Proficio's own pages and APIs; requests under /xapi/ go straight to the xAPI
+    application (`proficio.lrs.asgi`), which shares this app's state and lifespan."""
+
+    xapi: ASGIApp
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(PREFIX):
+            await self.xapi(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> ProficioApp:
     settings = settings or Settings()
     versions = settings.served_versions
 
@@ -71,26 +72,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             writer.close()
             db.close()
 
-    app = FastAPI(title="Proficio", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = ProficioApp(title="Proficio", lifespan=lifespan, docs_url=None, redoc_url=None)
     install_error_handlers(app)
-    app.include_router(lrs_router)
-    app.include_router(document_router)
-    app.include_router(definition_router)
-    app.add_middleware(
-        VersionCheckMiddleware, versions=versions, prefix="/xapi/", exempt=("/xapi/about",)
-    )
-    app.add_middleware(
-        AlternateRequestSyntax, prefix="/xapi/", max_body_bytes=settings.max_body_bytes
-    )
-    app.add_middleware(
-        XAPIHeadersMiddleware, versions=versions, consistent_through=_consistent_through
-    )
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"],
-        allow_headers=["*"],
-        expose_headers=EXPOSED_HEADERS,
-        max_age=3600,
+    app.xapi = create_xapi_app(
+        state=app.state,
+        versions=versions,
+        max_body_bytes=settings.max_body_bytes,
+        consistent_through=_consistent_through,
     )
     return app

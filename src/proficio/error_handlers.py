@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 
 import orjson
-from fastapi import FastAPI, Request
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import Response
 
 from proficio.errors import ProficioError, Unauthorized
@@ -50,7 +51,7 @@ async def _unexpected(_request: Request, exc: Exception) -> Response:
     return Response(orjson.dumps(body), status_code=500, media_type="application/json")
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: Starlette) -> None:
     app.add_exception_handler(ProficioError, _proficio_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request
 from sqlalchemy import Connection
+from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from proficio.auth.scopes import Action
 from proficio.context import context_of
@@ -20,7 +21,6 @@ from proficio.lrs.refs import RefKind
 from proficio.storage import statements as store
 from proficio.storage.keys import KeyCache
 
-router = APIRouter(prefix="/xapi")
 _NAMES_FROM_STATEMENTS = 20
 
 
@@ -33,7 +33,6 @@ def _only(params: dict[str, str], name: str) -> str:
     return params[name]
 
 
-@router.api_route("/activities", methods=["GET", "HEAD"])
 async def activities(request: Request) -> Response:
     ctx = context_of(request)
     await xapi_caller(request, ctx, Action.READ_DEFINITIONS)
@@ -42,7 +41,6 @@ async def activities(request: Request) -> Response:
     return _json(request, activity)
 
 
-@router.api_route("/agents", methods=["GET", "HEAD"])
 async def agents(request: Request) -> Response:
     ctx = context_of(request)
     await xapi_caller(request, ctx, Action.READ_DEFINITIONS)
@@ -72,3 +70,9 @@ def _json(request: Request, value: dict[str, Any]) -> Response:
         headers = {"Content-Length": str(len(body)), "Content-Type": "application/json"}
         return Response(status_code=200, headers=headers)
     return Response(body, media_type="application/json")
+
+
+routes = [
+    Route("/xapi/activities", activities, methods=["GET", "HEAD"]),
+    Route("/xapi/agents", agents, methods=["GET", "HEAD"]),
+]

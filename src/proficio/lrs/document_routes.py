@@ -4,8 +4,9 @@ service (`proficio.lrs.documents`), render."""
 from __future__ import annotations
 
 import orjson
-from fastapi import APIRouter, Request
+from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from proficio.auth.scopes import Action
 from proficio.context import context_of
@@ -15,8 +16,6 @@ from proficio.lrs.documents import ACTIVITY_PROFILE, AGENT_PROFILE, STATE, Resou
 from proficio.lrs.http import read_body, single_params, xapi_caller
 from proficio.lrs.timestamps import http_date_from_us
 
-router = APIRouter(prefix="/xapi")
-
 _PATHS = {
     "/activities/state": (STATE, Action.READ_STATE, Action.WRITE_STATE),
     "/activities/profile": (ACTIVITY_PROFILE, Action.READ_PROFILE, Action.WRITE_PROFILE),
@@ -25,7 +24,7 @@ _PATHS = {
 
 
 def _resource_of(request: Request) -> tuple[Resource, Action, Action]:
-    return _PATHS[request.url.path.removeprefix("/xapi")]
+    return _PATHS[request.scope["path"].removeprefix("/xapi")]
 
 
 async def get_documents(request: Request) -> Response:
@@ -73,6 +72,11 @@ def _respond(request: Request, body: bytes, media_type: str, headers: dict[str, 
     return Response(body, headers=headers)
 
 
-for _path in _PATHS:
-    router.add_api_route(_path, get_documents, methods=["GET", "HEAD"])
-    router.add_api_route(_path, change_document, methods=["PUT", "POST", "DELETE"])
+routes = [
+    route
+    for path in _PATHS
+    for route in (
+        Route(f"/xapi{path}", get_documents, methods=["GET", "HEAD"]),
+        Route(f"/xapi{path}", change_document, methods=["PUT", "POST", "DELETE"]),
+    )
+]

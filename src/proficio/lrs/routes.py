@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request
+from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from proficio.auth.scopes import Action, Caller, may_define
 from proficio.context import context_of
@@ -29,17 +30,14 @@ from proficio.lrs.params import uuid_param
 from proficio.lrs.statements import prepare_statements
 from proficio.lrs.timestamps import http_date_from_us
 
-router = APIRouter(prefix="/xapi")
 STATEMENTS_PATH = "/xapi/statements"
 
 
-@router.get("/about")
 async def about(request: Request) -> Response:
     body = {"version": context_of(request).versions.listed, "extensions": {}}
     return Response(orjson.dumps(body), media_type="application/json")
 
 
-@router.put("/statements")
 async def put_statement(request: Request) -> Response:
     ctx = context_of(request)
     version, caller, _ = await xapi_caller(request, ctx, Action.WRITE_STATEMENTS)
@@ -60,7 +58,6 @@ async def put_statement(request: Request) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/statements")
 async def post_statements(request: Request) -> Response:
     ctx = context_of(request)
     version, caller, _ = await xapi_caller(request, ctx, Action.WRITE_STATEMENTS)
@@ -119,7 +116,6 @@ async def _store(
     return ids
 
 
-@router.api_route("/statements", methods=["GET", "HEAD"])
 async def get_statements(request: Request) -> Response:
     ctx = context_of(request)
     _, caller, reach = await xapi_caller(request, ctx, Action.READ_STATEMENTS)
@@ -190,3 +186,11 @@ def _respond(
         headers = {**headers, "Content-Length": str(len(body))}
         return Response(status_code=200, headers=headers, media_type=media)
     return Response(body, headers=headers, media_type=media)
+
+
+routes = [
+    Route("/xapi/about", about, methods=["GET", "HEAD"]),
+    Route("/xapi/statements", get_statements, methods=["GET", "HEAD"]),
+    Route("/xapi/statements", put_statement, methods=["PUT"]),
+    Route("/xapi/statements", post_statements, methods=["POST"]),
+]

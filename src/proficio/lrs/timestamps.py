@@ -48,5 +48,10 @@ def us_from_datetime(value: datetime) -> int:
 
 
 def http_date_from_us(us: int) -> str:
-    """The RFC 7231 date a Last-Modified header carries."""
-    return datetime.fromtimestamp(us / 1_000_000, UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    """The RFC 7231 date a Last-Modified header carries (to the second)."""
+    return _http_date(us // 1_000_000)
+
+
+@lru_cache(maxsize=256)
+def _http_date(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")

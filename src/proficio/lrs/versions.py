@@ -40,13 +40,12 @@ class XAPIVersions:
             raise BadRequest("the request must include this header", field=VERSION_HEADER)
         value = header.strip()
         match = _VERSION_RE.match(value)
-        version = None if match is None else (V2 if match.group(1) == "2" else V1)
-        if version not in self.served:
+        version = V1 if match is None or match.group(1) == "1" else V2
+        if match is None or version not in self.served:
             raise BadRequest(
                 f"version {value!r} is not supported; this LRS serves {', '.join(self.listed)}",
                 field=VERSION_HEADER,
             )
-        assert version is not None
         return version
 
     def respond(self, header: str | None) -> str:
@@ -64,7 +63,7 @@ class XAPIVersions:
 
 
 def speaks_2_0(header: str) -> bool:
-    """Whether a version header names a 2.0 version this LRS serves."""
+    """Whether a version header names xAPI 2.0 (2.0 or 2.0.x), served or not."""
     match = _VERSION_RE.match(header.strip())
     return match is not None and match.group(1) == "2"
 

@@ -88,13 +88,20 @@ class Database:
         return await anyio.to_thread.run_sync(self.read_sync, fn)
 
     async def read_by_key(self, fn: Callable[[Connection], T]) -> T:
-        """A read that finds its rows by a unique key (one document, one statement by id).
-        On SQLite it runs inline: such a lookup costs microseconds from the page cache, less
-        than the hand-off to a worker thread and back (State GETs: +34 %, docs/performance.md).
-        On PostgreSQL, a network round trip away, it goes to a worker thread like `read`."""
-        if self._inline_key_reads:
-            return self.read_sync(fn)
-        return await self.read(fn)
+        """A read that finds its rows by a unique key (one document, one statement by id),
+        with one SQL statement. On SQLite it runs inline: such a lookup costs microseconds
+        from the page cache, less than the hand-off to a worker thread and back (State GETs:
+        +34 %, docs/performance.md). On PostgreSQL, a network round trip away, it goes to a
+        worker thread like `read`."""
+        if not self._inline_key_reads:
+            return await self.read(fn)
+        try:
+            # No BEGIN and COMMIT around it: one SELECT is its own snapshot in SQLite, and
+            # SQLAlchemy begins a transaction by itself should `fn` execute through it.
+            with self.engine.connect() as conn:
+                return fn(conn)
+        except (DBAPIError, self._driver_error) as exc:
+            raise ServiceUnavailable(f"the database is unavailable ({exc})") from exc
 
     def read_sync(self, fn: Callable[[Connection], T]) -> T:
         try:

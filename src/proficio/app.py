@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Literal
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -39,7 +40,13 @@ class ProficioApp(FastAPI):
         await super().__call__(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None) -> ProficioApp:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    writer_start_method: Literal["forkserver", "spawn"] = "forkserver",
+) -> ProficioApp:
+    """The application. `proficio serve` starts its writer process with "spawn" (see
+    `Writer`); the default suits tests and tools that build many apps."""
     settings = settings or Settings()
     versions = settings.served_versions
 
@@ -52,6 +59,7 @@ def create_app(settings: Settings | None = None) -> ProficioApp:
             settings.database_url,
             handlers=writer_handlers,
             sqlite_synchronous=settings.sqlite_synchronous,
+            start_method=writer_start_method,
         )
         authenticator = Authenticator(db, ttl_seconds=settings.auth_cache_seconds)
         app.state.proficio = AppContext(

@@ -76,7 +76,9 @@ def serve(db: str | None = None, host: str | None = None, port: int | None = Non
     settings = _settings(database_url=db, host=host, port=port)
     with _database(settings.database_url):
         pass  # migrations applied before the server accepts a request
-    app = create_app(settings.model_copy(update={"migrate_on_start": False}))
+    app = create_app(
+        settings.model_copy(update={"migrate_on_start": False}), writer_start_method="spawn"
+    )
     tune_gc()
     click.echo(f"Proficio on http://{settings.host}:{settings.port} ({settings.database_url})")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

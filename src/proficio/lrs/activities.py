@@ -12,6 +12,7 @@ course whose statements repeat the same definition costs one dictionary lookup e
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -23,7 +24,8 @@ from proficio.storage import activities as store
 from proficio.storage.writer import Tx
 
 _MERGED_MAPS = ("name", "description", "extensions")
-_CACHE_LIMIT = 50_000
+# Entries, not bytes: each holds a definition as JSON (about 1 kB) and a 16-byte digest.
+_CACHE_LIMIT = 20_000
 
 
 def definitions_in(statement: dict[str, Any]) -> dict[str, bytes]:
@@ -57,14 +59,15 @@ def merge_definition(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]
 
 
 class DefinitionCache:
-    """The writer process's view of stored definitions, and of the raw definition last merged
-    per activity (entries enter only after their transaction committed)."""
+    """The writer process's view of stored definitions (as JSON), and a digest of the raw
+    definition last merged per activity (entries enter only after their transaction
+    committed). Compact on purpose: it lives as long as the writer."""
 
     def __init__(self) -> None:
-        self.merged: dict[str, dict[str, Any]] = {}
+        self.merged: dict[str, bytes] = {}
         self.last_raw: dict[str, bytes] = {}
 
-    def update(self, merged: dict[str, dict[str, Any]], raw: dict[str, bytes]) -> None:
+    def update(self, merged: dict[str, bytes], raw: dict[str, bytes]) -> None:
         if len(self.merged) + len(merged) > _CACHE_LIMIT:
             self.merged.clear()
             self.last_raw.clear()
@@ -72,33 +75,40 @@ class DefinitionCache:
         self.last_raw.update(raw)
 
 
+def _digest(raw: bytes) -> bytes:
+    return hashlib.blake2b(raw, digest_size=16).digest()
+
+
 def save_definitions(tx: Tx, cache: DefinitionCache, carried: Iterable[dict[str, bytes]]) -> None:
     """Merge the definitions carried by new statements (in order) into the stored ones."""
     latest: dict[str, list[bytes]] = {}
     for definitions in carried:
         for activity_id, raw in definitions.items():
-            if cache.last_raw.get(activity_id) != raw:
+            if cache.last_raw.get(activity_id) != _digest(raw):
                 latest.setdefault(activity_id, []).append(raw)
     if not latest:
         return
     missing = [a for a in latest if a not in cache.merged]
     stored = store.get_definitions(tx.conn, missing) if missing else {}
-    merged: dict[str, dict[str, Any]] = {}
+    merged: dict[str, bytes] = {}
     changed: list[tuple[str, str, int]] = []
     now_us = time.time_ns() // 1000
     for activity_id, raws in latest.items():
-        before = cache.merged.get(activity_id)
-        if before is None:
+        known = cache.merged.get(activity_id)
+        if known is None:
             text = stored.get(activity_id)
-            before = orjson.loads(text) if text is not None else {}
+            known = text.encode() if text is not None else b"{}"
+        before = orjson.loads(known)
         after = before
         for raw in raws:
             after = merge_definition(after, orjson.loads(raw))
-        merged[activity_id] = after
-        if after != before:
-            changed.append((activity_id, orjson.dumps(after).decode(), now_us))
+        if after == before:
+            merged[activity_id] = known
+        else:
+            merged[activity_id] = orjson.dumps(after)
+            changed.append((activity_id, merged[activity_id].decode(), now_us))
     store.save_definitions(tx.conn, changed)
-    last_raw = {activity_id: raws[-1] for activity_id, raws in latest.items()}
+    last_raw = {activity_id: _digest(raws[-1]) for activity_id, raws in latest.items()}
     tx.on_commit(lambda: cache.update(merged, last_raw))
 
 

@@ -27,7 +27,7 @@ from proficio.lrs.http import (
 )
 from proficio.lrs.multipart import parse_mixed, render_mixed
 from proficio.lrs.params import uuid_param
-from proficio.lrs.statements import prepare_statements
+from proficio.lrs.statements import PreparedStatement, prepare_statements
 from proficio.lrs.timestamps import http_date_from_us
 
 STATEMENTS_PATH = "/xapi/statements"
@@ -54,7 +54,8 @@ async def put_statement(request: Request) -> Response:
             raise BadRequest("differs from the statementId parameter", field="statement.id")
     elif isinstance(statement, dict):
         statement = {**statement, "id": statement_id}
-    await _store(request, [statement], bodies, caller=caller, version=version, batch=False)
+    prepared = _prepare([statement], bodies, caller=caller, version=version, batch=False)
+    await _store(request, prepared)
     return Response(status_code=204)
 
 
@@ -69,7 +70,11 @@ async def post_statements(request: Request) -> Response:
     items = payload if batch else [payload]
     if batch and not items:
         raise BadRequest("the array holds no statement", field="statements")
-    ids = await _store(request, items, bodies, caller=caller, version=version, batch=batch)
+    prepared = _prepare(items, bodies, caller=caller, version=version, batch=batch)
+    # The parsed request is not needed while the writer works: let it go, so concurrent
+    # batches of 1,000 do not each hold their objects until their commit.
+    del payload, items, bodies
+    ids = await _store(request, prepared)
     return Response(orjson.dumps(ids), media_type="application/json")
 
 
@@ -89,16 +94,9 @@ async def read_statements(request: Request, limit: int) -> tuple[Any, dict[str, 
     return payload, bodies_of(parts)
 
 
-async def _store(
-    request: Request,
-    items: list[Any],
-    bodies: dict[str, Body],
-    *,
-    caller: Caller,
-    version: str,
-    batch: bool,
-) -> list[str]:
-    ctx = context_of(request)
+def _prepare(
+    items: list[Any], bodies: dict[str, Body], *, caller: Caller, version: str, batch: bool
+) -> list[PreparedStatement]:
     prepared = prepare_statements(
         items,
         authority=caller.authority,
@@ -108,6 +106,11 @@ async def _store(
     )
     for p, own in zip(prepared, match_bodies(items, bodies, batch=batch), strict=True):
         p.attachment_bodies = {sha2: (kind, data, len(data)) for sha2, (kind, data) in own.items()}
+    return prepared
+
+
+async def _store(request: Request, prepared: list[PreparedStatement]) -> list[str]:
+    ctx = context_of(request)
     await offload_bodies(prepared, ctx.blobs)
     outcome = await ctx.writer.run("statements", prepared)
     if isinstance(outcome, ProficioError):

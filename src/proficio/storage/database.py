@@ -55,7 +55,7 @@ def tune_writer(conn: Connection) -> None:
         conn.commit()
 
 
-WRITER_CACHE_KIB = 32 * 1024
+WRITER_CACHE_KIB = 16 * 1024
 
 
 def refresh_statistics(conn: Connection) -> None:

@@ -1,4 +1,5 @@
-"""The `proficio` command: serve (the default), db upgrade, credentials create/list/revoke.
+"""The `proficio` command: serve (the default), db upgrade, credentials create/list/revoke,
+import hris.
 
 Domain errors become one sentence on stderr and exit status 1, never a traceback.
 """
@@ -8,6 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -148,3 +151,38 @@ def credentials_revoke(key: str, db: str | None = None) -> None:
     with _database(db) as database, database.transaction() as tx:
         credential_service.revoke_credential(tx.conn, key=key)
     click.echo(f"revoked {key}")
+
+
+@main.group("import", cls=_Group)
+def import_() -> None:
+    """Bring data from other systems into Proficio."""
+
+
+@import_.command("hris")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--mapping",
+    type=click.Path(path_type=Path),
+    help="YAML file naming the export's columns (docs/import-hris.md).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@DB_OPTION
+def import_hris(file: Path, mapping: Path | None, as_json: bool, db: str | None = None) -> None:
+    """Load an HRIS roster (CSV): add, update and mark leavers; all or nothing."""
+    from proficio.people.directory import apply_roster
+    from proficio.people.roster import RosterMapping, read_roster
+
+    rows = read_roster(file, RosterMapping.load(mapping) if mapping else RosterMapping())
+    with _database(db) as database, database.transaction() as tx:
+        report = apply_roster(tx.conn, rows=rows, today=datetime.now(UTC).date())
+    if as_json:
+        click.echo(json.dumps(report.to_dict()))
+        return
+    click.echo(
+        f"{len(rows)} people in the roster: {len(report.added)} added, "
+        f"{len(report.updated)} updated, {len(report.rejoined)} rejoined, "
+        f"{len(report.left)} marked as leavers, {report.unchanged} unchanged"
+    )
+    for person, changes in report.updated.items():
+        listed = ", ".join(f"{name} {old!r} → {new!r}" for name, (old, new) in changes.items())
+        click.echo(f"  {person}: {listed}")

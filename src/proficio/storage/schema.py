@@ -152,3 +152,23 @@ attachments = Table(
     Column("contents", LargeBinary, nullable=True),
     Column("length", BigInteger, nullable=True),
 )
+
+
+# The people Proficio tracks, as the HRIS roster says (`proficio.people`). `person_id` is the
+# HRIS's own stable id; a manager is named by theirs, so a roster loads in any row order.
+people = Table(
+    "people",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("person_id", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("email", Text, nullable=True),
+    Column("department", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("location", Text, nullable=True),
+    Column("manager_id", Text, nullable=True, index=True),
+    Column("hire_date", String(10), nullable=False),
+    Column("status", String(16), nullable=False),  # "active" or "left"
+    Column("left_on", String(10), nullable=True),
+    Column("updated_us", BigInteger, nullable=False),
+)

@@ -1,0 +1,47 @@
+"""Persistence of the people directory. No rules here (`proficio.people` has them); the same
+calls on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from proficio.storage.schema import people
+
+# The columns a roster sets, in this order.
+ROSTER_COLUMNS = (
+    "name",
+    "email",
+    "department",
+    "role",
+    "location",
+    "manager_id",
+    "hire_date",
+    "status",
+    "left_on",
+)
+
+
+def all_people(conn: Connection) -> dict[str, dict[str, Any]]:
+    """person_id -> the person's roster columns."""
+    c = people.c
+    rows = conn.execute(select(c.person_id, *(c[name] for name in ROSTER_COLUMNS))).all()
+    return {row[0]: dict(zip(ROSTER_COLUMNS, row[1:], strict=True)) for row in rows}
+
+
+def insert_people(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(people), list(rows))
+
+
+def update_person(conn: Connection, person_id: str, values: dict[str, Any]) -> None:
+    conn.execute(update(people).where(people.c.person_id == person_id).values(values))
+
+
+def reports_of(conn: Connection, manager_ids: Sequence[str]) -> list[str]:
+    """The active people whose manager is one of `manager_ids`."""
+    c = people.c
+    query = select(c.person_id).where(c.manager_id.in_(manager_ids), c.status == "active")
+    return [row[0] for row in conn.execute(query)]

@@ -163,6 +163,20 @@ def test_a_body_missing_from_its_store_is_503_not_a_silent_gap(
     assert sha2 in got.json()["message"]
 
 
+def test_sending_a_body_again_fills_a_row_that_had_none(
+    dir_lrs: XAPIClient, database_url: str
+) -> None:
+    """A body kept in a directory, then the store switched back to the database: sending the
+    body again puts it in the database, and GET returns it."""
+    data, sha2 = _round_trip(dir_lrs)
+    for lrs in _client(Settings(database_url=database_url)):
+        again = statement([attachment(data)])
+        assert post_multipart(lrs, multipart(again, part(data))).status_code == 200
+        got = lrs.request("GET", "/xapi/statements", params={"attachments": "true"})
+        assert got.status_code == 200
+    assert _db_contents(database_url, sha2) == (data, len(data))
+
+
 def test_directory_store_writes_atomically(tmp_path: Path) -> None:
     store = DirectoryBlobs(tmp_path)
     store.put("ab" * 32, b"first")
@@ -177,6 +191,7 @@ def test_directory_store_writes_atomically(tmp_path: Path) -> None:
     [
         ("ftp://host/x", "unsupported attachment store"),
         ("s3://", "needs a bucket"),
+        ("file://data/bodies", "needs an absolute path"),
         ("/proc/proficio-cannot-be-here", "cannot create the attachment directory"),
     ],
 )

@@ -267,6 +267,12 @@ def test_a_signature_verified_with_its_certificate(lrs: XAPIClient) -> None:
             lambda st: b64url(b'{"alg":"RS256"}') + b"." + b64url(b"{'broken'") + b".sig",
             "application/octet-stream",
         ),  # XAPI-00116
+        # Payloads that are not statements at all: a 400, never a 500.
+        (lambda st: jws({**st, "result": "x"}), "application/octet-stream"),
+        (lambda st: jws({**st, "result": {"duration": 12}}), "application/octet-stream"),
+        (lambda st: jws({**st, "context": {"contextAgents": [{}]}}), "application/octet-stream"),
+        (lambda st: jws({k: v for k, v in st.items() if k != "actor"}), "application/octet-stream"),
+        (lambda st: jws([st]), "application/octet-stream"),
     ],
 )
 def test_bad_signatures_are_400(lrs: XAPIClient, signature: Any, content_type: str) -> None:

@@ -186,6 +186,7 @@ def test_a_manager_on_a_bad_row_is_not_reported_as_unknown() -> None:
         ("date_format: dd/mm/yyyy\n", "mapping.date_format"),
         ("colums:\n  name: Name\n", "mapping.colums"),
         ("columns: {name: [\n", "mapping"),
+        ("1: x\nfoo: y\n", "mapping"),
     ],
 )
 def test_a_bad_mapping_file_names_the_setting(tmp_path: Path, mapping: str, field: str) -> None:
@@ -194,6 +195,11 @@ def test_a_bad_mapping_file_names_the_setting(tmp_path: Path, mapping: str, fiel
     with pytest.raises(BadRequest) as caught:
         RosterMapping.load(path)
     assert caught.value.field == field
+
+
+def test_a_roster_of_no_one_is_refused() -> None:
+    """Applying it would mark everyone as a leaver: a broken export, not a mass departure."""
+    assert problems_of(rows()) == ["line 1, column '': the roster lists no one"]
 
 
 def test_an_empty_or_unreadable_file_is_refused(tmp_path: Path) -> None:
@@ -248,8 +254,10 @@ def test_reimport_reports_each_change_and_marks_leavers(db: Database) -> None:
 def test_a_leaver_who_comes_back_rejoins(db: Database) -> None:
     apply(db, *ORG)
     apply(db, *ORG[:5])
-    report = apply(db, *ORG)
+    report = apply(db, *ORG[:5], ORG[5].replace("Representative", "Team Lead"))
     assert report["rejoined_ids"] == ["E6"]
+    assert report["updated"] == 0
+    assert report["changes"] == {"E6": {"role": {"from": "Representative", "to": "Team Lead"}}}
     with db.engine.connect() as conn:
         status = conn.execute(
             text("SELECT status, left_on FROM people WHERE person_id = 'E6'")

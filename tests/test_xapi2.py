@@ -321,3 +321,30 @@ def test_state_refuses_a_blind_overwrite_under_2_0(lrs: XAPIClient) -> None:
     )
     assert guarded.status_code == 204
     assert v2(lrs, "GET", STATE, params=_state()).json() == {"page": 2}
+
+
+def test_alternate_syntax_answers_in_the_version_of_its_form(lrs: XAPIClient) -> None:
+    """The 1.0.3 alternate syntax carries the version in the form: the response speaks it."""
+    form = {
+        "X-Experience-API-Version": "1.0.3",
+        "Authorization": lrs.headers["Authorization"],
+    }
+    response = lrs.http.post(
+        "/xapi/statements?method=GET",
+        content=urlencode(form),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["X-Experience-API-Version"] == "1.0.3"
+
+
+def test_format_ids_reduces_context_agents_and_groups(lrs: XAPIClient) -> None:
+    [statement_id] = v2(lrs, "POST", "/xapi/statements", json=with_context_agents()).json()
+    got = v2(
+        lrs, "GET", "/xapi/statements", params={"statementId": statement_id, "format": "ids"}
+    ).json()
+    [coach] = got["context"]["contextAgents"]
+    assert coach["agent"] == {"objectType": "Agent", "mbox": "mailto:coach@example.com"}
+    assert coach["relevantTypes"] == ["https://example.com/types/coach"]
+    [squad] = got["context"]["contextGroups"]
+    assert squad["group"] == {"objectType": "Group", "mbox": "mailto:squad@example.com"}

@@ -49,6 +49,12 @@ def create_app(
     `Writer`); the default suits tests and tools that build many apps."""
     settings = settings or Settings()
     versions = settings.served_versions
+    # Opened here, so a bad setting stops create_app before any process or pool starts.
+    blobs = open_blob_store(
+        settings.attachment_store,
+        s3_endpoint_url=settings.s3_endpoint_url,
+        s3_region=settings.s3_region,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,11 +74,7 @@ def create_app(
             authenticator=authenticator,
             writer=writer,
             versions=versions,
-            blobs=open_blob_store(
-                settings.attachment_store,
-                s3_endpoint_url=settings.s3_endpoint_url,
-                s3_region=settings.s3_region,
-            ),
+            blobs=blobs,
         )
         try:
             yield

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from proficio.error_handlers import error_response
 from proficio.errors import BadRequest, ProficioError
 from proficio.lrs.http import read_limited
-from proficio.lrs.versions import header_of, speaks_2_0
+from proficio.lrs.versions import SPOKEN_VERSION, header_of, speaks_2_0
 
 _HEADER_FIELDS = {
     "authorization": b"authorization",
@@ -107,7 +107,10 @@ class AlternateRequestSyntax:
             else:
                 query.append((name, value))
         form_version = headers.get(_VERSION)
-        _refuse_under_2_0(form_version.decode("latin-1") if form_version else None)
+        spoken = form_version.decode("latin-1") if form_version else None
+        _refuse_under_2_0(spoken)
+        if SPOKEN_VERSION in scope:  # the response speaks the version the form named
+            scope[SPOKEN_VERSION][0] = spoken
         headers[b"content-length"] = str(len(content)).encode()
         if content and b"content-type" not in headers:
             headers[b"content-type"] = b"application/json"  # what a form's content holds

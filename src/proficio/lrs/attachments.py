@@ -102,10 +102,20 @@ def _check_signature(
             field=where,
         )
     unsigned = {key: value for key, value in statement.items() if key != "attachments"}
-    if not isinstance(payload, dict) or not same_statement(payload, unsigned):
+    if not isinstance(payload, dict) or not _same(payload, unsigned):
         raise InvalidStatement("the signed payload is not this statement", field=where)
     if "x5c" in header:
         _verify(header, pieces, _ALGORITHMS[algorithm](), where)
+
+
+def _same(payload: dict[str, Any], statement: dict[str, Any]) -> bool:
+    """Whether the signed payload is the statement; the payload was never validated, so a
+    malformed one (a result that is not an object, an agent without its fields) is simply
+    not the statement."""
+    try:
+        return same_statement(payload, statement)
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return False
 
 
 def _json_piece(piece: bytes, where: str) -> Any:

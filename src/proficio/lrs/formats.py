@@ -39,6 +39,9 @@ def _ids_core(statement: dict[str, Any]) -> dict[str, Any]:
         for prop in ("instructor", "team"):
             if prop in context:
                 context[prop] = ids_only(context[prop])
+        for prop, member in (("contextAgents", "agent"), ("contextGroups", "group")):
+            if prop in context:  # xAPI 2.0
+                context[prop] = [{**e, member: ids_only(e[member])} for e in context[prop]]
         if "contextActivities" in context:
             context["contextActivities"] = {
                 name: [_ids_activity(a) for a in value]

@@ -25,6 +25,9 @@ CONSISTENT_THROUGH_HEADER = "X-Experience-API-Consistent-Through"
 _CONSISTENT = CONSISTENT_THROUGH_HEADER.lower().encode()
 _VERSION_KEY = VERSION_HEADER.lower().encode()
 _VERSION_RE = re.compile(r"^([12])\.0(\.\d+)?$")
+# Scope key of a one-element list holding the version header the request really speaks: the
+# alternate request syntax carries it in the form, so that middleware fills it in.
+SPOKEN_VERSION = "proficio.xapi_version"
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,8 @@ class XAPIHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        version = (_VERSION_KEY, self.versions.respond(header_of(scope)).encode())
+        spoken = [header_of(scope)]
+        scope[SPOKEN_VERSION] = spoken
         consistent: bytes | None = None
         if scope["method"] in ("GET", "HEAD") and scope["path"].endswith("/xapi/statements"):
             # Taken before the query runs, so it is a true lower bound for its results.
@@ -101,7 +105,7 @@ class XAPIHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [h for h in message.get("headers", []) if h[0] != _VERSION_KEY]
-                headers.append(version)
+                headers.append((_VERSION_KEY, self.versions.respond(spoken[0]).encode()))
                 if consistent is not None:
                     headers.append((_CONSISTENT, consistent))
                 message = {**message, "headers": headers}

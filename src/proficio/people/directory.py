@@ -28,6 +28,7 @@ class RosterReport:
     updated: dict[str, dict[str, tuple[Any, Any]]] = field(default_factory=dict)
     left: list[str] = field(default_factory=list)
     rejoined: list[str] = field(default_factory=list)
+    changed_on_return: dict[str, dict[str, tuple[Any, Any]]] = field(default_factory=dict)
     unchanged: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -39,7 +40,7 @@ class RosterReport:
             "unchanged": self.unchanged,
             "changes": {
                 person: {name: {"from": old, "to": new} for name, (old, new) in fields.items()}
-                for person, fields in self.updated.items()
+                for person, fields in (self.updated | self.changed_on_return).items()
             },
             "left_ids": self.left,
             "added_ids": self.added,
@@ -73,6 +74,8 @@ def apply_roster(conn: Connection, *, rows: list[RosterRow], today: dt.date) -> 
         changes = {n: (before[n], v) for n, v in details.items() if before[n] != v}
         if before["status"] == LEFT:
             report.rejoined.append(row.person_id)
+            if changes:  # what changed while they were away
+                report.changed_on_return[row.person_id] = changes
         elif changes:
             report.updated[row.person_id] = changes
         else:

@@ -87,8 +87,8 @@ class RosterMapping:
 
     @classmethod
     def from_dict(cls, raw: Any) -> RosterMapping:
-        if not isinstance(raw, dict):
-            raise BadRequest("must be a YAML mapping of settings", field="mapping")
+        if not isinstance(raw, dict) or not all(isinstance(k, str) for k in raw):
+            raise BadRequest("must be a YAML mapping of named settings", field="mapping")
         unknown = sorted(set(raw) - {"kind", "columns", "ignore", "date_format"})
         if unknown:
             raise BadRequest("not a setting of a roster mapping", field=f"mapping.{unknown[0]}")
@@ -165,6 +165,9 @@ def parse_roster(lines: Iterable[list[str]], mapping: RosterMapping) -> list[Ros
         row = _row(line, values, index, mapping, problems)
         if row is not None:
             parsed.append(row)
+    if not parsed and not problems:
+        # Applying it would mark everyone as a leaver: surely a broken export.
+        problems.append(Problem(1, "", "the roster lists no one"))
     problems += _check_roster(parsed, listed, mapping)
     if problems:
         raise RosterRejected(sorted(problems, key=lambda p: p.line))

@@ -19,11 +19,13 @@ AttachmentRow = tuple[str, str, bytes | None, int]
 
 
 def save_attachments(conn: Connection, rows: Sequence[AttachmentRow]) -> None:
-    """Store attachment rows; a body already stored is left as it is."""
+    """Store attachment rows; a body already stored is left as it is, except that bytes
+    sent again fill in a row that had none in the database (its store was switched back)."""
     rawsql.executemany(
         conn,
         "INSERT INTO attachments (sha2, content_type, contents, length) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (sha2) DO NOTHING",
+        "ON CONFLICT (sha2) DO UPDATE SET contents = excluded.contents "
+        "WHERE attachments.contents IS NULL AND excluded.contents IS NOT NULL",
         rows,
     )
 

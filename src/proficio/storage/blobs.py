@@ -50,7 +50,9 @@ class DirectoryBlobs:
         path = self._path(sha2)
         if path.exists():
             return
-        path.parent.mkdir(exist_ok=True)
+        if not path.parent.exists():
+            path.parent.mkdir(exist_ok=True)
+            _fsync_directory(self.root)  # the new folder's entry must survive a crash too
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as out:
@@ -61,17 +63,21 @@ class DirectoryBlobs:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        directory = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        _fsync_directory(path.parent)
 
     def get(self, sha2: str) -> bytes | None:
         try:
             return self._path(sha2).read_bytes()
         except FileNotFoundError:
             return None
+
+
+def _fsync_directory(path: Path) -> None:
+    directory = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 class S3Blobs:
@@ -128,7 +134,14 @@ def open_blob_store(
             )
         return S3Blobs(parts.netloc, parts.path, endpoint_url=s3_endpoint_url, region=s3_region)
     if location.startswith("file://"):
-        return DirectoryBlobs(Path(urlsplit(location).path))
+        parts = urlsplit(location)
+        if parts.netloc not in ("", "localhost"):
+            raise ConfigError(
+                "a file:// store needs an absolute path (file:///var/lib/proficio/bodies) "
+                "or a plain directory path",
+                field="attachment_store",
+            )
+        return DirectoryBlobs(Path(parts.path))
     if "://" in location:
         raise ConfigError(
             f"unsupported attachment store {location!r}: use database, a directory or s3://",

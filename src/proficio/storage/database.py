@@ -21,6 +21,8 @@ T = TypeVar("T")
 
 
 SQLITE_PAGE_SIZE = 8192
+# Execution options of a connection that writes (ignored by PostgreSQL).
+WRITE_OPTIONS = {"sqlite_immediate": True}
 
 
 def make_engine(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 4) -> Engine:
@@ -42,7 +44,11 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Connection) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # Write transactions take the write lock up front (WRITE_OPTIONS): a deferred
+            # one that read first fails at once with SQLITE_BUSY_SNAPSHOT when another
+            # process committed meanwhile, instead of waiting its turn.
+            immediate = conn.get_execution_options().get("sqlite_immediate", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
@@ -77,7 +83,13 @@ class Database:
         self.engine = make_engine(url, sqlite_synchronous=sqlite_synchronous)
         # Hot-path SQL talks to the driver directly (rawsql), so its errors arrive unwrapped.
         self._driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
-        self._inline_key_reads = self.engine.dialect.name == "sqlite"
+        # SQLite key reads run on the event loop, one at a time, so they get a connection of
+        # their own and never wait for one that worker threads hold.
+        self._inline_engine = (
+            make_engine(url, sqlite_synchronous=sqlite_synchronous, pool_size=1)
+            if self.engine.dialect.name == "sqlite"
+            else None
+        )
 
     @property
     def dialect(self) -> str:
@@ -93,12 +105,12 @@ class Database:
         from the page cache, less than the hand-off to a worker thread and back (State GETs:
         +34 %, docs/performance.md). On PostgreSQL, a network round trip away, it goes to a
         worker thread like `read`."""
-        if not self._inline_key_reads:
+        if self._inline_engine is None:
             return await self.read(fn)
         try:
             # No BEGIN and COMMIT around it: one SELECT is its own snapshot in SQLite, and
             # SQLAlchemy begins a transaction by itself should `fn` execute through it.
-            with self.engine.connect() as conn:
+            with self._inline_engine.connect() as conn:
                 return fn(conn)
         except (DBAPIError, self._driver_error) as exc:
             raise ServiceUnavailable(f"the database is unavailable ({exc})") from exc
@@ -114,9 +126,11 @@ class Database:
     def transaction(self) -> Iterator[Tx]:
         """A transaction for the CLI and jobs outside the server: commits on success."""
         try:
-            with self.engine.begin() as conn:
-                tx = Tx(conn)
-                yield tx
+            with self.engine.connect() as conn:
+                conn.execution_options(**WRITE_OPTIONS)
+                with conn.begin():
+                    tx = Tx(conn)
+                    yield tx
         except DBAPIError as exc:
             raise ServiceUnavailable(f"the database is unavailable ({exc.orig})") from exc
         for callback in tx.after_commit:
@@ -124,3 +138,5 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._inline_engine is not None:
+            self._inline_engine.dispose()

@@ -11,7 +11,12 @@ from sqlalchemy import Connection
 
 from proficio.runtime import tune_gc
 from proficio.storage.checkpoint import Checkpointer
-from proficio.storage.database import make_engine, refresh_statistics, tune_writer
+from proficio.storage.database import (
+    WRITE_OPTIONS,
+    make_engine,
+    refresh_statistics,
+    tune_writer,
+)
 from proficio.storage.writer import Handler, Tx, group_failure, run_group
 
 log = logging.getLogger(__name__)
@@ -87,7 +92,7 @@ def writer_main(
         outcomes: Any
         try:
             if conn is None:
-                conn = engine.connect()
+                conn = engine.connect().execution_options(**WRITE_OPTIONS)
                 tune_writer(conn)
                 if checkpointer is not None:
                     Checkpointer.tune(conn)

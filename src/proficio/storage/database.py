@@ -39,6 +39,9 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute(f"PRAGMA synchronous={sqlite_synchronous}")
             cur.execute("PRAGMA busy_timeout=10000")
+            # Readers find their pages through indexes in the OS page cache; a small cache
+            # per pooled connection keeps the server's memory bounded (the writer sets its own).
+            cur.execute(f"PRAGMA cache_size=-{READER_CACHE_KIB}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
@@ -61,7 +64,8 @@ def tune_writer(conn: Connection) -> None:
         conn.commit()
 
 
-WRITER_CACHE_KIB = 16 * 1024
+WRITER_CACHE_KIB = 8 * 1024
+READER_CACHE_KIB = 1024
 
 
 def refresh_statistics(conn: Connection) -> None:

@@ -1,7 +1,8 @@
 """Reference pages generated from the code, so they cannot drift: `python -m proficio.docs`.
 
-docs/settings.md comes from the Settings model, docs/cli.md from the CLI's --help texts; a test
-fails when either file differs from what this module generates.
+docs/settings.md comes from the Settings model, docs/cli.md from the CLI's --help texts,
+docs/profile.md from the xAPI profile's terms; a test fails when a file differs from what this
+module generates.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from proficio.capture.profile import profile_markdown
 from proficio.cli import main as cli_main
 from proficio.settings import Settings
 
@@ -55,7 +57,11 @@ def cli_markdown() -> str:
 
 
 def generated() -> dict[Path, str]:
-    return {DOCS / "settings.md": settings_markdown(), DOCS / "cli.md": cli_markdown()}
+    return {
+        DOCS / "settings.md": settings_markdown(),
+        DOCS / "cli.md": cli_markdown(),
+        DOCS / "profile.md": profile_markdown(),
+    }
 
 
 if __name__ == "__main__":

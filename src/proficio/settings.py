@@ -7,7 +7,9 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from proficio.capture.profile import DEFAULT_NAMESPACE
 from proficio.errors import ConfigError
+from proficio.lrs.validation_formats import is_valid_iri
 from proficio.lrs.versions import SERVABLE, XAPIVersions
 
 
@@ -80,6 +82,13 @@ class Settings(BaseSettings):
         description="Endpoint of an S3-compatible store (MinIO, Ceph, R2); unset for AWS S3.",
     )
     s3_region: str | None = Field(default=None, description="Region of the S3 bucket.")
+    profile_namespace: str = Field(
+        default=DEFAULT_NAMESPACE,
+        description=(
+            "IRI namespace of Proficio's own xAPI terms (docs/profile.md); set it before the "
+            "first import."
+        ),
+    )
     migrate_on_start: bool = Field(
         default=True, description="Apply database migrations when the app starts."
     )
@@ -97,6 +106,13 @@ class Settings(BaseSettings):
         if unknown or not names:
             raise ValueError(f"must list one or more of {', '.join(SERVABLE)}, not {value!r}")
         return ",".join(v for v in SERVABLE if v in names)
+
+    @field_validator("profile_namespace")
+    @classmethod
+    def _check_namespace(cls, value: str) -> str:
+        if not is_valid_iri(value) or not value.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http(s) IRI, not {value!r}")
+        return value.rstrip("/")
 
     @property
     def served_versions(self) -> XAPIVersions:

@@ -29,11 +29,14 @@ ORG = [
 TODAY = dt.date(2026, 11, 29)
 
 
-def rows(*lines: str, header: str = HEADER) -> list[list[str]]:
-    return [header.split(","), *(line.split(",") for line in lines)]
+def rows(*lines: str, header: str = HEADER) -> list[tuple[int, list[str]]]:
+    """Numbered records, one line each, as `read_roster` gives them to `parse_roster`."""
+    return list(enumerate([header.split(","), *(line.split(",") for line in lines)], start=1))
 
 
-def problems_of(lines: list[list[str]], mapping: RosterMapping | None = None) -> list[str]:
+def problems_of(
+    lines: list[tuple[int, list[str]]], mapping: RosterMapping | None = None
+) -> list[str]:
     with pytest.raises(RosterRejected) as caught:
         parse_roster(lines, mapping or RosterMapping())
     return [str(p) for p in caught.value.problems]
@@ -132,7 +135,7 @@ def test_a_mapping_names_the_exports_own_columns(tmp_path: Path) -> None:
     ],
 )
 def test_each_problem_names_its_line_column_and_reason(
-    lines: list[list[str]], expected: list[str]
+    lines: list[tuple[int, list[str]]], expected: list[str]
 ) -> None:
     assert problems_of(lines) == expected
 
@@ -187,6 +190,7 @@ def test_a_manager_on_a_bad_row_is_not_reported_as_unknown() -> None:
         ("colums:\n  name: Name\n", "mapping.colums"),
         ("columns: {name: [\n", "mapping"),
         ("1: x\nfoo: y\n", "mapping"),
+        ("columns:\n  email: person_id\n", "mapping.columns.email"),
     ],
 )
 def test_a_bad_mapping_file_names_the_setting(tmp_path: Path, mapping: str, field: str) -> None:
@@ -200,6 +204,18 @@ def test_a_bad_mapping_file_names_the_setting(tmp_path: Path, mapping: str, fiel
 def test_a_roster_of_no_one_is_refused() -> None:
     """Applying it would mark everyone as a leaver: a broken export, not a mass departure."""
     assert problems_of(rows()) == ["line 1, column '': the roster lists no one"]
+
+
+def test_problems_name_the_file_line_even_after_a_multiline_value(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        HEADER + "\n"
+        'E1,"Ada\nChief",ada@example.com,Exec,CEO,Paris,,2015-03-01\n'
+        "E2,Bo,bo@example.com,Ops,Director,Paris,E1,someday\n"
+    )
+    with pytest.raises(RosterRejected) as caught:
+        read_roster(roster, RosterMapping())
+    assert [p.line for p in caught.value.problems] == [4]
 
 
 def test_an_empty_or_unreadable_file_is_refused(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,6 +114,14 @@ class RosterMapping:
                 "must be a strftime format such as %d/%m/%Y", field="mapping.date_format"
             )
         columns = {f: f for f in FIELDS} | given
+        named: dict[str, str] = {}
+        for name, column in columns.items():
+            if column in named:
+                raise BadRequest(
+                    f"names the same column as {named[column]} ({column!r})",
+                    field=f"mapping.columns.{name}",
+                )
+            named[column] = name
         return cls(columns=columns, ignore=frozenset(ignore), date_format=date_format)
 
 
@@ -134,25 +142,37 @@ def read_roster(path: Path, mapping: RosterMapping) -> list[RosterRow]:
     """Every row of the roster file, checked; RosterRejected listing all problems otherwise."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            return parse_roster(csv.reader(handle), mapping)
+            return parse_roster(_records(csv.reader(handle)), mapping)
     except (OSError, UnicodeDecodeError) as exc:
         raise BadRequest(f"cannot read the roster: {exc}", field="file") from None
     except csv.Error as exc:
         raise BadRequest(f"not a readable CSV file: {exc}", field="file") from None
 
 
-def parse_roster(lines: Iterable[list[str]], mapping: RosterMapping) -> list[RosterRow]:
-    rows = iter(lines)
-    header = next(rows, None)
-    if header is None:
+def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV record with the file line it starts on (a quoted value may span lines)."""
+    start = 1
+    for values in reader:
+        yield start, values
+        start = reader.line_num + 1
+
+
+def parse_roster(
+    records: Iterable[tuple[int, list[str]]], mapping: RosterMapping
+) -> list[RosterRow]:
+    """Check and convert (line, values) records, the first being the header."""
+    rows = iter(records)
+    first = next(rows, None)
+    if first is None:
         raise RosterRejected([Problem(1, "", "the file is empty; it needs a header row")])
+    header = first[1]
     problems = _check_header(header, mapping)
     if problems:
         raise RosterRejected(problems)
     index = {f: header.index(mapping.columns[f]) for f in FIELDS if mapping.columns[f] in header}
     parsed: list[RosterRow] = []
     listed: set[str] = set()  # every id in the file, so a manager on a bad row is still known
-    for line, values in enumerate(rows, start=2):
+    for line, values in rows:
         if not any(v.strip() for v in values):
             continue  # blank lines are not people
         if len(values) != len(header):

@@ -26,10 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from rawhttp import HttpConnection, basic_auth
-from server import Server, TempDatabase, create_credential
+from rawhttp import HttpConnection
+from server import serving
 
-RESULTS = Path(__file__).resolve().parent / "results"
 BATCH = 100
 BODY_BYTES = 10 * 1024
 BOUNDARY = "proficio-bench-boundary"
@@ -122,21 +121,14 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--batches", type=int, default=100, help="batches of 100 to send")
     args = parser.parse_args()
-    RESULTS.mkdir(exist_ok=True)
-    database = TempDatabase.create(args.db)
     store_dir = tempfile.mkdtemp(prefix="proficio-bench-bodies-")
     env = {"PROFICIO_ATTACHMENT_STORE": store_dir} if args.store == "directory" else {}
-    server = Server(database.url, RESULTS / f"attachments-{args.db}.server.log", env=env)
     try:
-        key, secret = create_credential(database.url)
-        server.start()
-        headers = {"X-Experience-API-Version": "1.0.3", "Authorization": basic_auth(key, secret)}
-        # Built before the clock starts: the client's work is not the server's time.
-        bodies = [batch_body(i) for i in range(args.batches)]
-        result = asyncio.run(run(server.port, headers, args.concurrency, bodies))
+        with serving(args.db, f"attachments-{args.db}.server.log", env=env) as (server, headers):
+            # Built before the clock starts: the client's work is not the server's time.
+            bodies = [batch_body(i) for i in range(args.batches)]
+            result = asyncio.run(run(server.port, headers, args.concurrency, bodies))
     finally:
-        server.stop()
-        database.drop()
         shutil.rmtree(store_dir, ignore_errors=True)
     print(
         f"Statements with one 10 kB attachment each, batches of {BATCH} ({args.db}, "

@@ -21,10 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from rawhttp import HttpConnection, basic_auth
-from server import Server, TempDatabase, create_credential
-
-RESULTS = Path(__file__).resolve().parent / "results"
+from rawhttp import HttpConnection
+from server import serving
 
 ACTIVITY = "http://example.com/courses/ai-prompting/module-3"
 
@@ -89,17 +87,8 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=30)
     args = parser.parse_args()
-    RESULTS.mkdir(exist_ok=True)
-    database = TempDatabase.create(args.db)
-    server = Server(database.url, RESULTS / f"documents-{args.db}.server.log")
-    try:
-        key, secret = create_credential(database.url)
-        server.start()
-        headers = {"X-Experience-API-Version": "1.0.3", "Authorization": basic_auth(key, secret)}
+    with serving(args.db, f"documents-{args.db}.server.log") as (server, headers):
         result = asyncio.run(run(server.port, headers, args.concurrency, args.seconds))
-    finally:
-        server.stop()
-        database.drop()
     print(
         f"State PUT+GET round trips ({args.db}, c={args.concurrency}, {args.seconds:.0f}s): "
         f"{result['round_trips_per_s']:,.0f}/s ({result['requests_per_s']:,.0f} requests/s), "

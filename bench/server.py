@@ -20,11 +20,13 @@ import threading
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 import cpu
+from rawhttp import basic_auth
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFICIO = ROOT / ".venv" / "bin" / "proficio"
@@ -352,3 +354,23 @@ def git_state() -> dict[str, Any]:
         "src_dirty": bool(run("status", "--porcelain", "src")),
         "src_sha1": digest.hexdigest()[:12],
     }
+
+
+@contextlib.contextmanager
+def serving(
+    kind: str, log_name: str, *, env: dict[str, str] | None = None
+) -> Iterator[tuple[Server, dict[str, str]]]:
+    """A fresh `kind` database, a credential with the `all` scope and a server on it: yields
+    the server and the headers of an xAPI 1.0.3 client; stops the server and drops the
+    database afterwards."""
+    results = Path(__file__).resolve().parent / "results"
+    results.mkdir(exist_ok=True)
+    database = TempDatabase.create(kind)
+    server = Server(database.url, results / log_name, env=env or {})
+    try:
+        key, secret = create_credential(database.url)
+        server.start()
+        yield server, {**HEADERS_VERSION, "Authorization": basic_auth(key, secret)}
+    finally:
+        server.stop()
+        database.drop()

@@ -1,8 +1,8 @@
 """Proficio's xAPI profile: the verbs, activity types and extensions Proficio writes.
 
 Every importer (HRIS, LMS, AI-tool usage, surveys, observations, office hours, workflow reports)
-turns its rows into statements with these terms, and the progress engine's evidence rules
-match on them. ADL and cmi5 vocabulary is reused where its meaning fits; the rest lives under
+will turn its rows into statements with these terms, and the progress engine's evidence rules
+will match on them. ADL vocabulary is reused where its meaning fits; the rest lives under
 Proficio's own namespace, which a deployment may change (PROFICIO_PROFILE_NAMESPACE) before it
 stores its first statement. docs/profile.md is generated from this module.
 """
@@ -39,9 +39,11 @@ class Term:
 
     @property
     def source(self) -> str:
+        """Whose vocabulary the term comes from (every reused term is ADL's so far)."""
         if self.iri is None:
             return "Proficio"
-        return "ADL" if self.iri.startswith("http://adlnet.gov/") else "cmi5"
+        assert self.iri.startswith("http://adlnet.gov/"), "name the source of a new vocabulary"
+        return "ADL"
 
 
 TERMS: tuple[Term, ...] = (

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 IFI_PROPERTIES = ("mbox", "mbox_sha1sum", "openid", "account")
+# xAPI 2.0 context properties that list agents: (property, the key of each entry's agent).
+CONTEXT_AGENT_LISTS = (("contextAgents", "agent"), ("contextGroups", "group"))
 
 
 def ifi_key(agent: dict[str, Any]) -> str | None:

@@ -40,19 +40,13 @@ def _refuse_under_2_0(version: str | None) -> None:
 
 
 class AlternateRequestSyntax:
-    def __init__(self, app: ASGIApp, *, prefix: str, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
         self.app = app
-        self.prefix = prefix
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         query = scope.get("query_string", b"")
-        if (
-            scope["type"] != "http"
-            or scope["method"] != "POST"
-            or b"method=" not in query
-            or not scope["path"].startswith(self.prefix)
-        ):
+        if scope["type"] != "http" or scope["method"] != "POST" or b"method=" not in query:
             await self.app(scope, receive, send)
             return
         try:

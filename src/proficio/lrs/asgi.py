@@ -42,7 +42,8 @@ def create_xapi_app(
     max_body_bytes: int,
     consistent_through: Callable[[Scope], str],
 ) -> Starlette:
-    """The xAPI application; `state` is the main app's, so routes reach the same context."""
+    """The xAPI application; `state` is the main app's, so routes reach the same context.
+    It only ever sees paths under PREFIX (`ProficioApp` sends it nothing else)."""
     app = Starlette(
         routes=[*routes.routes, *document_routes.routes, *definition_routes.routes],
         middleware=[
@@ -58,13 +59,8 @@ def create_xapi_app(
             Middleware(
                 XAPIHeadersMiddleware, versions=versions, consistent_through=consistent_through
             ),
-            Middleware(AlternateRequestSyntax, prefix=PREFIX, max_body_bytes=max_body_bytes),
-            Middleware(
-                VersionCheckMiddleware,
-                versions=versions,
-                prefix=PREFIX,
-                exempt=("/xapi/about",),
-            ),
+            Middleware(AlternateRequestSyntax, max_body_bytes=max_body_bytes),
+            Middleware(VersionCheckMiddleware, versions=versions, exempt=("/xapi/about",)),
         ],
     )
     app.state = state

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from proficio.lrs.agents import CONTEXT_AGENT_LISTS
 from proficio.lrs.validation import parse_timestamp
 
 _ASSIGNED = ("id", "authority", "stored", "version", "attachments", "timestamp")
@@ -65,7 +66,7 @@ def _normalise_context(context: dict[str, Any]) -> dict[str, Any]:
     for prop in ("instructor", "team"):
         if prop in out:
             out[prop] = _normalise_agent(out[prop])
-    for prop, member in (("contextAgents", "agent"), ("contextGroups", "group")):
+    for prop, member in CONTEXT_AGENT_LISTS:
         if prop in out:
             out[prop] = [{**e, member: _normalise_agent(e[member])} for e in out[prop]]
     if "contextActivities" in out:

@@ -17,14 +17,14 @@ from proficio.lrs.http import read_body, single_params, xapi_caller
 from proficio.lrs.timestamps import http_date_from_us
 
 _PATHS = {
-    "/activities/state": (STATE, Action.READ_STATE, Action.WRITE_STATE),
-    "/activities/profile": (ACTIVITY_PROFILE, Action.READ_PROFILE, Action.WRITE_PROFILE),
-    "/agents/profile": (AGENT_PROFILE, Action.READ_PROFILE, Action.WRITE_PROFILE),
+    "/xapi/activities/state": (STATE, Action.READ_STATE, Action.WRITE_STATE),
+    "/xapi/activities/profile": (ACTIVITY_PROFILE, Action.READ_PROFILE, Action.WRITE_PROFILE),
+    "/xapi/agents/profile": (AGENT_PROFILE, Action.READ_PROFILE, Action.WRITE_PROFILE),
 }
 
 
 def _resource_of(request: Request) -> tuple[Resource, Action, Action]:
-    return _PATHS[request.scope["path"].removeprefix("/xapi")]
+    return _PATHS[request.scope["path"]]
 
 
 async def get_documents(request: Request) -> Response:
@@ -76,7 +76,7 @@ routes = [
     route
     for path in _PATHS
     for route in (
-        Route(f"/xapi{path}", get_documents, methods=["GET", "HEAD"]),
-        Route(f"/xapi{path}", change_document, methods=["PUT", "POST", "DELETE"]),
+        Route(path, get_documents, methods=["GET", "HEAD"]),
+        Route(path, change_document, methods=["PUT", "POST", "DELETE"]),
     )
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from proficio.lrs.agents import ids_only
+from proficio.lrs.agents import CONTEXT_AGENT_LISTS, ids_only
 
 FORMATS = ("exact", "ids", "canonical")
 
@@ -39,7 +39,7 @@ def _ids_core(statement: dict[str, Any]) -> dict[str, Any]:
         for prop in ("instructor", "team"):
             if prop in context:
                 context[prop] = ids_only(context[prop])
-        for prop, member in (("contextAgents", "agent"), ("contextGroups", "group")):
+        for prop, member in CONTEXT_AGENT_LISTS:
             if prop in context:  # xAPI 2.0
                 context[prop] = [{**e, member: ids_only(e[member])} for e in context[prop]]
         if "contextActivities" in context:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from proficio.lrs.agents import identity_keys
+from proficio.lrs.agents import CONTEXT_AGENT_LISTS, identity_keys
 
 
 class RefKind:
@@ -66,10 +66,9 @@ class _Collected:
             return
         self.agent(context.get("instructor"), primary=False)
         self.agent(context.get("team"), primary=False)
-        for entry in context.get("contextAgents") or ():  # xAPI 2.0
-            self.agent(entry["agent"], primary=False)
-        for entry in context.get("contextGroups") or ():
-            self.agent(entry["group"], primary=False)
+        for prop, member in CONTEXT_AGENT_LISTS:  # xAPI 2.0
+            for entry in context.get(prop) or ():
+                self.agent(entry[member], primary=False)
         for activities in (context.get("contextActivities") or {}).values():
             for activity in activities if isinstance(activities, list) else [activities]:
                 self.related_activities.add(activity["id"])

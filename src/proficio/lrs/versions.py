@@ -118,19 +118,15 @@ class VersionCheckMiddleware:
     """Every xAPI request but GET /about (and CORS preflights) must name a supported version
     (Communication 2.8.s4.table1.row2, XAPI-00321), even on a resource this LRS lacks."""
 
-    def __init__(
-        self, app: ASGIApp, *, versions: XAPIVersions, prefix: str, exempt: tuple[str, ...]
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, versions: XAPIVersions, exempt: tuple[str, ...]) -> None:
         self.app = app
         self.versions = versions
-        self.prefix = prefix
         self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] == "http"
             and scope["method"] != "OPTIONS"
-            and scope["path"].startswith(self.prefix)
             and scope["path"] not in self.exempt
         ):
             try:

@@ -111,18 +111,20 @@ class Database:
         worker thread like `read`."""
         if self._inline_engine is None:
             return await self.read(fn)
-        try:
-            # No BEGIN and COMMIT around it: one SELECT is its own snapshot in SQLite, and
-            # SQLAlchemy begins a transaction by itself should `fn` execute through it.
-            with self._inline_engine.connect() as conn:
-                return fn(conn)
-        except (DBAPIError, self._driver_error) as exc:
-            raise ServiceUnavailable(f"the database is unavailable ({exc})") from exc
+        # No BEGIN and COMMIT around it: one SELECT is its own snapshot in SQLite, and
+        # SQLAlchemy begins a transaction by itself should `fn` execute through it.
+        return self._run(self._inline_engine, fn, transaction=False)
 
     def read_sync(self, fn: Callable[[Connection], T]) -> T:
+        return self._run(self.engine, fn, transaction=True)
+
+    def _run(self, engine: Engine, fn: Callable[[Connection], T], *, transaction: bool) -> T:
         try:
-            with self.engine.connect() as conn, conn.begin():
-                return fn(conn)
+            with engine.connect() as conn:
+                if not transaction:
+                    return fn(conn)
+                with conn.begin():
+                    return fn(conn)
         except (DBAPIError, self._driver_error) as exc:
             raise ServiceUnavailable(f"the database is unavailable ({exc})") from exc
 

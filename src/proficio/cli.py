@@ -186,3 +186,70 @@ def import_hris(file: Path, mapping: Path | None, as_json: bool, db: str | None 
     for person, changes in report.updated.items():
         listed = ", ".join(f"{name} {old!r} → {new!r}" for name, (old, new) in changes.items())
         click.echo(f"  {person}: {listed}")
+
+
+def _import_command(kind: str, title: str) -> click.Command:
+    @click.argument("file", type=click.Path(path_type=Path))
+    @click.option(
+        "--mapping",
+        type=click.Path(path_type=Path),
+        help="YAML file naming the export's columns (docs/imports.md).",
+    )
+    @click.option(
+        "--skip-invalid",
+        is_flag=True,
+        help="Store the good rows and write the bad ones to the reject file.",
+    )
+    @click.option(
+        "--reject-file",
+        type=click.Path(path_type=Path),
+        help="Where refused rows go, with their problems (default: FILE.rejected.csv/.jsonl "
+        "with --skip-invalid).",
+    )
+    @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+    @DB_OPTION
+    def command(
+        file: Path,
+        mapping: Path | None,
+        skip_invalid: bool,
+        reject_file: Path | None,
+        as_json: bool,
+        db: str | None = None,
+    ) -> None:
+        from proficio.capture.commands import run_import
+
+        report = run_import(
+            settings=_settings(database_url=db),
+            kind=kind,
+            path=file,
+            mapping_path=mapping,
+            skip_invalid=skip_invalid,
+            reject_file=reject_file,
+            show_progress=not as_json,
+        )
+        if as_json:
+            click.echo(json.dumps(report.to_dict()))
+            return
+        click.echo(
+            f"{file.name}: {report.rows:,} rows, {report.rejected_rows:,} refused; "
+            f"{report.statements:,} statements: {report.stored:,} stored, "
+            f"{report.already_stored:,} already stored"
+        )
+        if report.reject_file:
+            click.echo(f"refused rows, with their problems: {report.reject_file}")
+
+    command.__doc__ = f"Import {title} as statements; all or nothing unless --skip-invalid."
+    return click.command(kind)(command)
+
+
+def _add_import_commands() -> None:
+    from proficio.capture.sources import all_sources
+
+    titles: dict[str, str] = {}
+    for source in all_sources():
+        titles.setdefault(source.kind, source.title.split(",")[0])
+    for kind, title in titles.items():
+        import_.add_command(_import_command(kind, title[0].lower() + title[1:]))
+
+
+_add_import_commands()

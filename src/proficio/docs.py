@@ -1,8 +1,8 @@
 """Reference pages generated from the code, so they cannot drift: `python -m proficio.docs`.
 
 docs/settings.md comes from the Settings model, docs/cli.md from the CLI's --help texts,
-docs/profile.md from the xAPI profile's terms; a test fails when a file differs from what this
-module generates.
+docs/profile.md from the xAPI profile's terms, docs/imports.md from the importers' fields;
+a test fails when a file differs from what this module generates.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from proficio.capture.layouts import imports_markdown
 from proficio.capture.profile import profile_markdown
 from proficio.cli import main as cli_main
 from proficio.settings import Settings
@@ -61,6 +62,7 @@ def generated() -> dict[Path, str]:
         DOCS / "settings.md": settings_markdown(),
         DOCS / "cli.md": cli_markdown(),
         DOCS / "profile.md": profile_markdown(),
+        DOCS / "imports.md": imports_markdown(),
     }
 
 

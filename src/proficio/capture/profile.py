@@ -79,7 +79,7 @@ TERMS: tuple[Term, ...] = (
     Term(
         "verb",
         "responded",
-        "Answered a survey question; the answer is in the result.",
+        "Answered a survey wave; each answer is a result extension.",
         "baseline and pulse surveys",
         ADL_VERBS + "responded",
     ),
@@ -152,13 +152,6 @@ TERMS: tuple[Term, ...] = (
         "office-hour questions",
         ADL_ACTIVITIES + "meeting",
     ),
-    Term(
-        "activity type",
-        "question",
-        "One question of a survey.",
-        "surveys",
-        ADL_ACTIVITIES + "question",
-    ),
     Term("activity type", "survey", "A survey wave (baseline or pulse).", "surveys"),
     Term("activity type", "ai-tool", "An AI tool, approved or not.", "AI-tool usage exports"),
     Term(
@@ -206,6 +199,55 @@ TERMS: tuple[Term, ...] = (
     ),
     Term(
         "result extension",
+        "tool-access",
+        "Has access to an approved AI tool.",
+        "surveys",
+        value="boolean",
+    ),
+    Term(
+        "result extension",
+        "usage-frequency",
+        "How often they use AI at work.",
+        "surveys",
+        value="never, monthly, weekly or daily",
+    ),
+    Term(
+        "result extension",
+        "understands-approved-tools",
+        "Self-rated understanding of which tools are approved.",
+        "surveys",
+        value="integer 1-5",
+    ),
+    Term(
+        "result extension",
+        "aware-of-data-rules",
+        "Self-rated awareness of what data may not go into AI tools.",
+        "surveys",
+        value="integer 1-5",
+    ),
+    Term(
+        "result extension",
+        "pain-points",
+        "Workflow pain points, in the respondent's words.",
+        "surveys",
+        value="string",
+    ),
+    Term(
+        "result extension",
+        "manager-expectations",
+        "What their manager expects of them with AI, in their words.",
+        "surveys",
+        value="string",
+    ),
+    Term(
+        "result extension",
+        "priority-use-cases",
+        "The use cases they want to learn first.",
+        "surveys",
+        value="array of strings",
+    ),
+    Term(
+        "result extension",
         "minutes-saved",
         "Minutes saved per run of the workflow.",
         "workflow-transfer reports",
@@ -233,6 +275,13 @@ TERMS: tuple[Term, ...] = (
         value="boolean",
     ),
     # Context extensions
+    Term(
+        "context extension",
+        "use-case",
+        "What AI did in the workflow, e.g. 'first draft'.",
+        "workflow-transfer reports",
+        value="string",
+    ),
     Term(
         "context extension",
         "tool",

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from proficio.capture.problems import ImportRejected, Problem
 from proficio.errors import BadRequest
 
 # Proficio's fields, and whether a roster must have a column for each.
@@ -34,39 +35,8 @@ FIELDS: dict[str, bool] = {
 }
 _REQUIRED_VALUES = ("person_id", "name", "department", "role", "hire_date")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MAX_REPORTED = 50
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a roster: where (line 1 is the header) and why."""
-
-    line: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}, column {self.column!r}: {self.reason}"
-
-
-class RosterRejected(BadRequest):
-    """The roster has problems; nothing of it was stored."""
-
-    code = "import_rejected"
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        shown = "; ".join(str(p) for p in problems[:MAX_REPORTED])
-        more = len(problems) - MAX_REPORTED
-        tail = f"; and {more} more" if more > 0 else ""
-        super().__init__(
-            f"{len(problems)} problem(s), nothing imported: {shown}{tail}", field="file"
-        )
-
-    def to_dict(self) -> dict[str, object]:
-        body = super().to_dict()
-        body["problems"] = [p.__dict__ for p in self.problems[:MAX_REPORTED]]
-        return body
+# A roster's problems are reported like every import's.
+RosterRejected = ImportRejected
 
 
 @dataclass(frozen=True)

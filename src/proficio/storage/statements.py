@@ -94,6 +94,15 @@ def get_statements(conn: Connection, statement_ids: Sequence[str]) -> dict[str, 
     return {row.statement_id: row for row in _select_where(conn, "statement_id", statement_ids)}
 
 
+def existing_ids(conn: Connection, statement_ids: Sequence[str]) -> set[str]:
+    """Which of `statement_ids` are stored (voided or not)."""
+    found: set[str] = set()
+    for chunk in _chunks(statement_ids):
+        sql = f"SELECT statement_id FROM statements WHERE statement_id IN ({_marks(chunk)})"
+        found.update(row[0] for row in rawsql.execute(conn, sql, chunk))
+    return found
+
+
 def referring_statements(conn: Connection, target_ids: Sequence[str]) -> list[StoredStatement]:
     """Statements whose object is a StatementRef to one of `target_ids`."""
     return _select_where(conn, "target_id", target_ids)

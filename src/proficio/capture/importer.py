@@ -1,0 +1,280 @@
+"""Importing a file of one source as statements, through the same service as
+`POST /xapi/statements` (`prepare_statements`, then the statements writer).
+
+Two streaming passes, so memory stays bounded whatever the file's size:
+1. check every row (and hash the file); problems are collected, and written with their rows
+   to a reject file when one is asked for. With a problem and without `skip_invalid`, the
+   import stops here: nothing of the file is stored.
+2. read again, turn each good row into statements and store them in chunks. Statement ids
+   are derived from the rows' content, so a statement already stored (an earlier import of
+   the same file, or an overlapping export) is counted and skipped, never stored twice.
+Each chunk is committed on its own, so a long import does not hold the database's write lock
+for minutes; should one stop half-way (power loss), running it again completes it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+import orjson
+
+from proficio.capture.mapping import Mapping
+from proficio.capture.pipeline import converted
+from proficio.capture.problems import MAX_REPORTED, ImportRejected, Problem
+from proficio.capture.profile import Profile
+from proficio.capture.reading import PROBLEMS_COLUMN, open_records
+from proficio.capture.rows import People, RowChecker
+from proficio.capture.sources import Row, Source, StatementBuilder, source_for
+from proficio.errors import BadRequest
+from proficio.lrs.statements import PreparedStatement, prepare_statements
+
+CHUNK_ROWS = 2_000
+PARALLEL_FROM_ROWS = 20_000
+XAPI_VERSION = "1.0.3"  # what imported statements are written as (nothing 2.0-only in them)
+
+
+class Sink(Protocol):
+    """Where statements go: the CLI's own transactions, or the server's writer."""
+
+    def existing(self, ids: list[str]) -> set[str]: ...
+
+    def store(self, prepared: list[PreparedStatement]) -> None: ...
+
+
+Progress = Callable[[int], None]  # bytes read since the last call
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    shape: str
+    file_sha256: str
+    rows: int = 0
+    rejected_rows: int = 0
+    problem_count: int = 0  # all of them; `problems` holds the first MAX_REPORTED
+    statements: int = 0  # statements the good rows make
+    stored: int = 0  # of which new
+    already_stored: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    reject_file: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        body = {k: v for k, v in self.__dict__.items() if k != "problems"}
+        body["problems"] = [p.__dict__ for p in self.problems]
+        return body
+
+
+@dataclass(frozen=True)
+class ImportJob:
+    """What to import and how (the same for the CLI and the HTTP endpoint)."""
+
+    path: Path
+    mapping: Mapping
+    profile: Profile
+    home_page: str
+    authority: dict[str, Any]
+    skip_invalid: bool = False
+    reject_file: Path | None = None
+
+    @property
+    def source(self) -> Source:
+        return source_for(self.mapping.kind, self.mapping.shape)
+
+
+def import_file(
+    job: ImportJob,
+    *,
+    people: People,
+    sink: Sink,
+    progress: Progress | None = None,
+    workers: int = 0,
+    parallel_from_rows: int = PARALLEL_FROM_ROWS,
+) -> ImportReport:
+    """Check, then store, one file (see the module docstring). With `workers`, rows are
+    turned into statements by that many processes while this one stores them."""
+    source = job.source
+    checker = RowChecker(source, job.mapping, people)
+    report = ImportReport(kind=source.kind, shape=source.shape, file_sha256=_sha256(job.path))
+    _check_pass(job, checker, report, progress)
+    if report.rejected_rows and not job.skip_invalid:
+        raise ImportRejected(report.problems, total=report.problem_count)
+    parallel = workers if report.rows >= parallel_from_rows else 0  # else not worth a start
+    _store_pass(job, people, report, sink, progress, parallel)
+    return report
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as raw:
+            while block := raw.read(1 << 20):
+                digest.update(block)
+    except OSError as exc:
+        raise BadRequest(f"cannot read the file: {exc.strerror}", field="file") from None
+    return digest.hexdigest()
+
+
+def _check_pass(
+    job: ImportJob, checker: RowChecker, report: ImportReport, progress: Progress | None
+) -> None:
+    separator = job.mapping.formats.list_separator
+    with (
+        open_records(job.path, separator=separator) as records,
+        _Rejects(job.reject_file) as rejects,
+    ):
+        if records.header is not None:
+            header_problems = checker.check_header(records.header)
+            if header_problems:
+                raise ImportRejected(header_problems)
+        rejects.start(records.header)
+        seen = 0
+        for line, record in records.rows:
+            report.rows += 1
+            checked = checker.check(line, record, json_keys=records.header is None)
+            if not isinstance(checked, Row):
+                report.rejected_rows += 1
+                report.problem_count += len(checked)
+                room = MAX_REPORTED - len(report.problems)
+                report.problems += checked[: max(room, 0)]
+                rejects.write(record, checked)
+            if progress is not None and report.rows % 1000 == 0:
+                position = records.position
+                progress(position - seen)
+                seen = position
+        if report.rows == 0:
+            raise ImportRejected([Problem(1, "", "the file holds no rows")])
+        if progress is not None:
+            progress(records.position - seen)
+    if job.reject_file is not None and report.rejected_rows:
+        report.reject_file = str(job.reject_file)
+
+
+def _store_pass(
+    job: ImportJob,
+    people: People,
+    report: ImportReport,
+    sink: Sink,
+    progress: Progress | None,
+    workers: int,
+) -> None:
+    convert = Converter(job, people, report.file_sha256)
+    with open_records(job.path, separator=job.mapping.formats.list_separator) as records:
+        json_keys = records.header is None
+        seen = 0
+
+        def chunks() -> Iterator[list[tuple[int, dict[str, str]]]]:
+            nonlocal seen
+            chunk = []
+            for record in records.rows:
+                chunk.append(record)
+                if len(chunk) == CHUNK_ROWS:
+                    yield chunk
+                    chunk = []
+                    if progress is not None:
+                        progress(records.position - seen)
+                        seen = records.position
+            if chunk:
+                yield chunk
+
+        for prepared, made in converted(convert, chunks(), json_keys=json_keys, workers=workers):
+            report.statements += made
+            known = sink.existing([p.statement_id for p in prepared])
+            report.already_stored += len(known)
+            new = [p for p in prepared if p.statement_id not in known]
+            if new:
+                sink.store(new)
+                report.stored += len(new)
+        if progress is not None:
+            progress(records.position - seen)
+
+
+class Converter:
+    """Good rows to prepared statements: checked, built, repeats within the chunk dropped,
+    validated by `prepare_statements`. Picklable, so worker processes can run it."""
+
+    def __init__(self, job: ImportJob, people: People, file_sha256: str) -> None:
+        self.job = job
+        self.people = people
+        self.file_sha256 = file_sha256
+        self.checker = RowChecker(job.source, job.mapping, people)
+        self.builder = StatementBuilder(
+            mapping=job.mapping,
+            profile=job.profile,
+            home_page=job.home_page,
+            file_sha256=file_sha256,
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The checker holds closures: a worker process builds its own from the same inputs.
+        return (Converter, (self.job, self.people, self.file_sha256))
+
+    def __call__(
+        self, records: list[tuple[int, dict[str, str]]], json_keys: bool
+    ) -> tuple[list[PreparedStatement], int]:
+        build, builder, check = self.job.source.build, self.builder, self.checker.check
+        statements: dict[str, dict[str, Any]] = {}
+        made = 0
+        for line, record in records:
+            row = check(line, record, json_keys=json_keys)
+            if isinstance(row, Row):
+                for statement in build(row, builder):
+                    made += 1
+                    statements.setdefault(statement["id"], statement)  # a row repeated
+        if not statements:
+            return [], made
+        prepared = prepare_statements(
+            list(statements.values()),
+            authority=self.job.authority,
+            version=XAPI_VERSION,
+            batch=True,
+            may_define=True,
+        )
+        return prepared, made
+
+
+class _Rejects:
+    """The reject file: the refused rows as they were, plus a column of their problems."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._handle: IO[str] | None = None
+        self._csv: Any = None
+        self._header: list[str] | None = None
+
+    def __enter__(self) -> _Rejects:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+    def start(self, header: list[str] | None) -> None:
+        if self.path is None:
+            return
+        try:
+            self._handle = self.path.open("w", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise BadRequest(
+                f"cannot write the reject file: {exc.strerror}", field="reject_file"
+            ) from None
+        self._header = header
+        if header is not None:
+            self._csv = csv.writer(self._handle)
+            self._csv.writerow([c for c in header if c != PROBLEMS_COLUMN] + [PROBLEMS_COLUMN])
+
+    def write(self, record: dict[str, str], problems: list[Problem]) -> None:
+        if self._handle is None:
+            return
+        reasons = "; ".join(f"{p.column or 'row'}: {p.reason}" for p in problems)
+        if self._header is None:
+            body = {k: v for k, v in record.items() if k not in ("", PROBLEMS_COLUMN)}
+            line = orjson.dumps({**body, PROBLEMS_COLUMN: reasons}).decode()
+            self._handle.write(line + "\n")
+            return
+        values = [record.get(c, "") for c in self._header if c != PROBLEMS_COLUMN]
+        self._csv.writerow([*values, reasons])

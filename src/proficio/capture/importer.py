@@ -201,7 +201,8 @@ class Converter:
         self.job = job
         self.people = people
         self.file_sha256 = file_sha256
-        self.checker = RowChecker(job.source, job.mapping, people)
+        self.source = job.source
+        self.checker = RowChecker(self.source, job.mapping, people)
         self.builder = StatementBuilder(
             mapping=job.mapping,
             profile=job.profile,
@@ -216,7 +217,7 @@ class Converter:
     def __call__(
         self, records: list[tuple[int, dict[str, str]]], json_keys: bool
     ) -> tuple[list[PreparedStatement], int]:
-        build, builder, check = self.job.source.build, self.builder, self.checker.check
+        build, builder, check = self.source.build, self.builder, self.checker.check
         statements: dict[str, dict[str, Any]] = {}
         made = 0
         for line, record in records:
@@ -234,6 +235,13 @@ class Converter:
             batch=True,
             may_define=True,
         )
+        # Rows repeat the same tools and courses: the writer needs each definition once per
+        # chunk, not with every statement (a changed one is kept, in order).
+        sent: dict[str, bytes] = {}
+        for p in prepared:
+            if p.definitions:
+                p.definitions = {a: d for a, d in p.definitions.items() if sent.get(a) != d}
+                sent.update(p.definitions)
         return prepared, made
 
 

@@ -7,6 +7,7 @@ command names, with the shape its mapping asks for.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import uuid
 from collections.abc import Callable
@@ -178,6 +179,7 @@ class Source:
         return self.fields + extra
 
 
+@functools.cache
 def _registry() -> dict[tuple[str, str], Source]:
     from proficio.capture import lms, observations, office_hours, surveys, usage, workflows
 

@@ -69,7 +69,8 @@ def run_import(
                 people=people,
                 sink=DatabaseSink(database),
                 progress=progress,
-                workers=os.cpu_count() or 1,
+                # One core reads and stores while the others turn rows into statements.
+                workers=max(1, (os.cpu_count() or 1) - 1),
             )
     finally:
         database.close()

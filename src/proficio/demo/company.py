@@ -33,8 +33,8 @@ class Archetype:
     champions: float  # share of the department that becomes AI champions
 
 
-COMPLETES_NOT_USES = Archetype("completes but does not use", 0.92, 0.45, 0.6, 0.75, 3, True, 0)
-WEAK_OUTPUTS = Archetype("uses often, weak outputs", 0.72, 0.72, 0.28, 0.45, 9, False, 0.005)
+COMPLETES_NOT_USES = Archetype("completes but does not use", 0.95, 0.45, 0.6, 0.75, 3, True, 0)
+WEAK_OUTPUTS = Archetype("uses often, weak outputs", 0.72, 0.72, 0.25, 0.45, 9, False, 0.005)
 THRIVING = Archetype("thriving, with champions", 0.85, 0.72, 0.74, 0.72, 5, False, 0.07)
 OPERATIONS = Archetype("operations, customer data at hand", 0.8, 0.5, 0.5, 0.3, 4, False, 0.01)
 MIXED = Archetype("mixed", 0.72, 0.42, 0.52, 0.62, 4, False, 0.015)

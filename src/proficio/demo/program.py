@@ -135,7 +135,7 @@ def lms_rows(
 
 def _score(rng: random.Random, skill: float, module: Module) -> int:
     # The verification exercise is where weak checking habits show; the quiz is easier.
-    base = 0.45 + 0.5 * skill if module.module_id == "safe-use-quiz" else 0.25 + 0.7 * skill
+    base = 0.45 + 0.5 * skill if module.module_id == "safe-use-quiz" else 0.2 + 0.75 * skill
     return max(0, min(100, round(100 * (base + rng.gauss(0, 0.08)))))
 
 

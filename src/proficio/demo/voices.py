@@ -81,7 +81,7 @@ QUESTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "access": (("My licence is not showing in Outlook. Who do I ask?", "access"),),
 }
 _TOPIC_WEIGHTS = {
-    "data-rules": 0.36,
+    "data-rules": 0.42,
     "approved-tools": 0.12,
     "prompting": 0.18,
     "verification": 0.12,

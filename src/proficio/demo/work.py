@@ -60,7 +60,7 @@ def workflow_rows(
                         person_id,
                         workflow,
                         use_case,
-                        _yes(rng.random() < 0.2 + 0.75 * traits.skill),
+                        _yes(rng.random() < 0.1 + 0.85 * traits.skill),
                         str(saved if quality != "worse" else max(0, saved - 25)),
                         quality,
                         _yes(quality == "worse" or rng.random() < 0.15),

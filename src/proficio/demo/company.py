@@ -183,6 +183,8 @@ def _hire_date(rng: random.Random, today: dt.date, level: Level) -> dt.date:
     # after their department's cohort had started, so they are not in any cohort.
     years = {"ceo": 11.0, "head": 6.0, "manager": 4.0, "staff": 2.5}[level]
     days = int(rng.expovariate(1 / (years * 365)))
+    if days > 19 * 365:  # the company was founded 20 years ago
+        days = rng.randint(365, 19 * 365)
     if level == "staff" and rng.random() < 0.03:
         days = rng.randint(5, 110)
     return today - dt.timedelta(days=max(days, 30 if level != "staff" else 5))

@@ -74,6 +74,8 @@ def last_activity_mapping() -> dict[str, Any]:
 
 def _write_yaml(path: Path, document: dict[str, Any]) -> Path:
     # Dates stay YAML dates (2026-08-03, unquoted), as a person writing the file would type them.
-    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    text = yaml.safe_dump(
+        document, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None
+    )
     path.write_text(text, encoding="utf-8")
     return path

@@ -84,7 +84,8 @@ def build_cohorts(people: list[Person], today: dt.date) -> list[Cohort]:
                 start=start,
                 end=start + dt.timedelta(weeks=WEEKS, days=-1),
                 due_dates=tuple(
-                    DueDate(n, start + dt.timedelta(weeks=w, days=4)) for n, w in due.items()
+                    DueDate(n, start + dt.timedelta(weeks=w, days=4))
+                    for n, w in sorted(due.items(), key=lambda item: item[1])
                 ),
                 target_roles=tuple(sorted({p.role for p in members})),
                 members=tuple(p.person_id for p in members),

@@ -123,8 +123,8 @@ def survey_rows(
                     rate = rng.choice((0.0, 0.0, 0.1)) if access else 0.0
                     known, aware = 0.25 + 0.2 * traits.diligence, 0.6 * traits.care
                 else:
-                    access = rng.random() < 0.97  # a few do not know they have one
                     rate = activity[person_id].rate(submitted - dt.timedelta(weeks=4), submitted)
+                    access = rate > 0 or rng.random() < 0.8  # non-users may not know they have one
                     known, aware = 0.4 + 0.5 * traits.diligence, 0.25 + 0.7 * traits.care
                 uses = dept.workflows[: rng.randint(1, len(dept.workflows))]
                 rows.append(

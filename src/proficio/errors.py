@@ -52,6 +52,13 @@ class InvalidStatement(BadRequest):
 class Unauthorized(ProficioError):
     status = 401
     code = "unauthorized"
+    challenge = 'Basic realm="Proficio xAPI"'  # the WWW-Authenticate header sent with it
+
+
+class SignInRequired(Unauthorized):
+    """No valid session cookie or API token on Proficio's own APIs (not the xAPI)."""
+
+    challenge = 'Bearer realm="Proficio"'
 
 
 class Forbidden(ProficioError):

@@ -12,6 +12,8 @@ admin); a grant reaches the people the account may read.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Final
@@ -149,12 +151,46 @@ def ensure_permission(conn: Connection, actor: Actor, action: Action, resource: 
         return
     roles = sorted(actor.roles)
     log.warning("permission denied: %s (%s) %s on %s", actor, ",".join(roles), action, resource)
-    record_apart(
-        conn.engine,
+    record = _denial_recorder(
+        conn,
         actor=str(actor),
         action=action.value,
         resource=str(resource),
-        outcome=Outcome.DENIED,
         detail={"email": actor.email, "roles": roles, "grants": sorted(actor.grants)},
     )
+    if _holds_sqlite_write_lock(conn):
+        # A transaction of our own would wait for the caller's to end, which it does once
+        # this error reaches it: record from a thread that waits its turn.
+        threading.Thread(target=record, name="audit-denial").start()
+    else:
+        record()
     raise Forbidden(f"{action.value} on {resource} is not allowed for this account", field="action")
+
+
+def _holds_sqlite_write_lock(conn: Connection) -> bool:
+    return (
+        conn.dialect.name == "sqlite"
+        and conn.in_transaction()
+        and bool(conn.get_execution_options().get("sqlite_immediate"))
+    )
+
+
+def _denial_recorder(
+    conn: Connection, *, actor: str, action: str, resource: str, detail: dict[str, object]
+) -> Callable[[], None]:
+    engine = conn.engine
+
+    def record() -> None:
+        try:
+            record_apart(
+                engine,
+                actor=actor,
+                action=action,
+                resource=resource,
+                outcome=Outcome.DENIED,
+                detail=detail,
+            )
+        except Exception:  # the 403 stands either way; say the audit row is missing
+            log.exception("could not record the denial of %s on %s to %s", action, resource, actor)
+
+    return record

@@ -1,5 +1,5 @@
 """Sessions over HTTP: `POST /api/session` signs in, `GET` says who is signed in, `DELETE`
-signs out. Thin: parse, call a service, render."""
+signs out; `GET /api/accounts` lists accounts (admins). Thin: parse, call a service, render."""
 
 from __future__ import annotations
 
@@ -7,23 +7,25 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import Response
 
 from proficio.audit.log import Outcome
-from proficio.auth.accounts import actor_of, check_sign_in
-from proficio.auth.permissions import Actor
+from proficio.auth.accounts import actor_of, check_sign_in, list_accounts
+from proficio.auth.permissions import ORGANISATION, Action, Actor, ensure_permission
 from proficio.auth.sessions import NewSession, SessionActor, end_session, start_session
 from proficio.auth.web import (
     SESSION_COOKIE,
+    current_actor,
     current_session,
     in_transaction,
     record_failure,
     set_session_cookie,
 )
 from proficio.context import context_of
-from proficio.errors import BadRequest, Unauthorized, UnsupportedMediaType
+from proficio.errors import BadRequest, SignInRequired, Unauthorized, UnsupportedMediaType
 
 
 class SessionCreate(BaseModel):
@@ -62,7 +64,7 @@ async def sign_in(request: Request, *, email: str, password: str) -> tuple[Actor
             outcome=Outcome.FAILED,
             reason=exc.reason,
         )
-        raise
+        raise SignInRequired(exc.reason) from None
     hours = ctx.settings.session_hours
     new = await in_transaction(
         ctx.db, lambda c: start_session(c, account_id=account.id, hours=hours)
@@ -74,9 +76,22 @@ def secure_cookies(request: Request) -> bool:
     return context_of(request).settings.public_url.startswith("https://")
 
 
-async def post_session(request: Request, body: SessionCreate) -> Response:
+async def _sign_in_body(request: Request) -> SessionCreate:
+    # Only JSON: a cross-site HTML form cannot send it, so it cannot sign a browser in.
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-        raise UnsupportedMediaType("send the email and password as application/json")
+        raise UnsupportedMediaType(
+            "send the email and password as application/json", field="Content-Type"
+        )
+    try:
+        return SessionCreate.model_validate_json(await request.body())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "body"
+        raise BadRequest(str(first["msg"]), field=field) from None
+
+
+async def post_session(request: Request) -> Response:
+    body = await _sign_in_body(request)
     actor, new = await sign_in(request, email=body.email, password=body.password)
     body_out = {
         "account": account_json(actor),
@@ -117,9 +132,20 @@ async def delete_session(
     return response
 
 
+async def get_accounts(
+    request: Request, actor: Annotated[Actor, Depends(current_actor)]
+) -> Response:
+    def read(conn: Connection) -> list[dict[str, object]]:
+        ensure_permission(conn, actor, Action.ACCOUNTS_MANAGE, ORGANISATION)
+        return [a.to_dict() for a in list_accounts(conn)]
+
+    return _json({"accounts": await context_of(request).db.read(read)})
+
+
 def session_routes() -> APIRouter:
     router = APIRouter()
     router.add_api_route("/api/session", post_session, methods=["POST"], status_code=201)
     router.add_api_route("/api/session", get_session, methods=["GET"])
     router.add_api_route("/api/session", delete_session, methods=["DELETE"], status_code=204)
+    router.add_api_route("/api/accounts", get_accounts, methods=["GET"])
     return router

@@ -8,12 +8,14 @@ import datetime as dt
 import json
 import re
 
+import httpx2 as httpx
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from proficio.app import create_app
+from proficio.auth.throttle import MAX_FAILURES
 from proficio.auth.web import CSRF_HEADER, SESSION_COOKIE
 from proficio.cli import main
 from proficio.settings import Settings
@@ -41,7 +43,7 @@ def _audit(settings: Settings) -> list[tuple[object, ...]]:
     return _sql(settings, "SELECT actor, action, resource, outcome FROM audit_events ORDER BY id")
 
 
-def _post_session(http: TestClient, email: str, password: str) -> object:
+def _post_session(http: TestClient, email: str, password: str) -> httpx.Response:
     return http.post("/api/session", json={"email": email, "password": password})
 
 
@@ -101,10 +103,10 @@ def test_session_cookie_is_secure_behind_https_and_lasts_session_hours(
     )
     with TestClient(create_app(https), base_url="https://testserver") as http:
         response = _post_session(http, admin.email, admin.password)
-    assert response.status_code == 201  # type: ignore[attr-defined]
-    assert "Secure" in response.headers["set-cookie"]  # type: ignore[attr-defined]
-    assert "Max-Age=7200" in response.headers["set-cookie"]  # type: ignore[attr-defined]
-    expires = dt.datetime.fromisoformat(response.json()["expires_at"])  # type: ignore[attr-defined]
+    assert response.status_code == 201
+    assert "Secure" in response.headers["set-cookie"]
+    assert "Max-Age=7200" in response.headers["set-cookie"]
+    expires = dt.datetime.fromisoformat(response.json()["expires_at"])
     assert 1.9 < (expires - dt.datetime.now(dt.UTC)).total_seconds() / 3600 <= 2
 
 
@@ -130,6 +132,26 @@ def test_wrong_password_and_unknown_email_get_the_same_401_and_are_audited(
         ("anonymous", "session:create", "email:root@example.com", "failed"),
         ("anonymous", "session:create", "email:nobody@example.com", "failed"),
     ]
+
+
+def test_repeated_failures_for_an_email_are_refused_for_a_while(
+    app_client: TestClient, settings: Settings, admin: AccountLogin
+) -> None:
+    other = create_test_account(settings, ["admin"])
+    for _ in range(MAX_FAILURES):
+        assert _post_session(app_client, admin.email, "guess" * 3).status_code == 401
+    blocked = _post_session(app_client, admin.email.upper(), admin.password)
+    assert blocked.status_code == 429
+    assert blocked.json()["field"] == "email"
+    assert "too many failed sign-ins" in blocked.json()["reason"]
+    token = _form_token(app_client.get("/sign-in").text)
+    page = app_client.post(
+        "/sign-in", data={"email": admin.email, "password": admin.password, "csrf_token": token}
+    )
+    assert page.status_code == 429
+    assert "Too many failed sign-ins" in page.text
+    # Other emails are not slowed down.
+    assert _post_session(app_client, other.email, other.password).status_code == 201
 
 
 def test_sign_in_body_is_checked(app_client: TestClient, admin: AccountLogin) -> None:
@@ -169,8 +191,8 @@ def test_disabled_account_cannot_sign_in_and_its_sessions_end(
     assert refused.status_code == 401
     assert refused.json()["reason"] == "this account is disabled; ask an administrator"
     again = _post_session(app_client, admin.email, admin.password)
-    assert again.status_code == 401  # type: ignore[attr-defined]
-    assert "disabled" in again.json()["message"]  # type: ignore[attr-defined]
+    assert again.status_code == 401
+    assert "disabled" in again.json()["message"]
 
 
 def test_expired_session_is_refused(
@@ -251,7 +273,7 @@ def test_only_hashes_of_passwords_sessions_and_tokens_are_stored(
     app_client: TestClient, settings: Settings, admin: AccountLogin
 ) -> None:
     response = _post_session(app_client, admin.email, admin.password)
-    session_token = response.cookies[SESSION_COOKIE]  # type: ignore[attr-defined]
+    session_token = response.cookies[SESSION_COOKIE]
     api_token = create_test_token(settings, admin.email)
     _post_session(app_client, admin.email, "wrong password!")  # audited, without the password
 

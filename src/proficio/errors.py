@@ -96,6 +96,11 @@ class UnsupportedMediaType(ProficioError):
     code = "unsupported_media_type"
 
 
+class TooManyRequests(ProficioError):
+    status = 429
+    code = "too_many_requests"
+
+
 class ServiceUnavailable(ProficioError):
     status = 503
     code = "service_unavailable"

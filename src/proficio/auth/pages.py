@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from proficio.auth.routes import secure_cookies, sign_in
 from proficio.auth.web import set_session_cookie
 from proficio.context import context_of
-from proficio.errors import PayloadTooLarge, Unauthorized
+from proficio.errors import PayloadTooLarge, TooManyRequests, Unauthorized
 from proficio.web.templates import render
 
 FORM_CSRF_COOKIE = "proficio_sign_in_csrf"
@@ -69,6 +69,9 @@ async def sign_in_form(request: Request) -> Response:
         disabled = "disabled" in exc.reason
         message = "This account is disabled; ask an administrator." if disabled else WRONG
         return _form_page(request, message=message, email=email, status_code=401)
+    except TooManyRequests as exc:
+        message = exc.reason[0].upper() + exc.reason[1:] + "."
+        return _form_page(request, message=message, email=email, status_code=429)
     response = RedirectResponse("/", status_code=303)
     hours = context_of(request).settings.session_hours
     set_session_cookie(response, token=new.token, hours=hours, secure=secure_cookies(request))

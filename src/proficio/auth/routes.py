@@ -52,19 +52,23 @@ def account_json(actor: Actor) -> dict[str, Any]:
 async def sign_in(request: Request, *, email: str, password: str) -> tuple[Actor, NewSession]:
     """Check the email and password and open a session; audit a failure and re-raise it."""
     ctx = context_of(request)
+    login = email.strip().lower()
+    ctx.sign_in_throttle.check(login)
     try:
         # The slow password check runs in a read, not while holding the write lock.
         account = await ctx.db.read(lambda c: check_sign_in(c, email=email, password=password))
     except Unauthorized as exc:
+        ctx.sign_in_throttle.failed(login)
         await record_failure(
             request,
             actor="anonymous",
             action="session:create",
-            resource=f"email:{email.strip().lower()}",
+            resource=f"email:{login}",
             outcome=Outcome.FAILED,
             reason=exc.reason,
         )
         raise SignInRequired(exc.reason) from None
+    ctx.sign_in_throttle.succeeded(login)
     hours = ctx.settings.session_hours
     new = await in_transaction(
         ctx.db, lambda c: start_session(c, account_id=account.id, hours=hours)

@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,7 +21,13 @@ from proficio.app import create_app
 from proficio.settings import Settings, database_url_from
 from proficio.storage.database import Database
 from proficio.storage.migrate import upgrade
-from tests.factories import XAPIClient, create_test_credential
+from tests.factories import (
+    APIClient,
+    XAPIClient,
+    client_as,
+    create_test_credential,
+    create_test_people,
+)
 
 POSTGRES_ENV = "PROFICIO_TEST_POSTGRES_URL"
 SKIP_REASON = (
@@ -100,5 +107,25 @@ def make_client(app_client: TestClient, settings: Settings):  # type: ignore[no-
     def build(scopes: list[str], name: str = "test client") -> XAPIClient:
         key, secret = create_test_credential(settings, scopes, name=name)
         return XAPIClient(app_client, key, secret)
+
+    return build
+
+
+@pytest.fixture
+def org(settings: Settings) -> dict[str, str | None]:
+    """The directory holds `factories.ORG_CHART`; returns it (person_id -> manager_id)."""
+    from tests.factories import ORG_CHART
+
+    create_test_people(settings)
+    return ORG_CHART
+
+
+@pytest.fixture
+def as_account(app_client: TestClient, settings: Settings):  # type: ignore[no-untyped-def]
+    """Clients signed in as new accounts: `as_account(["manager"], person_id="E2")`, or
+    `as_account(["admin"], via="token")` for an API token."""
+
+    def build(roles: list[str], **kw: Any) -> APIClient:
+        return client_as(app_client, settings, roles, **kw)
 
     return build

@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from proficio.auth.basic import Authenticator
+from proficio.auth.pages import sign_in_routes
+from proficio.auth.routes import session_routes
 from proficio.context import AppContext
 from proficio.error_handlers import install_error_handlers
 from proficio.lrs.asgi import PREFIX, create_xapi_app
@@ -84,6 +86,8 @@ def create_app(
 
     app = ProficioApp(title="Proficio", lifespan=lifespan, docs_url=None, redoc_url=None)
     install_error_handlers(app)
+    app.include_router(session_routes())
+    app.include_router(sign_in_routes())
     app.xapi = create_xapi_app(
         state=app.state,
         versions=versions,

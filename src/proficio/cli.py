@@ -1,5 +1,5 @@
 """The `proficio` command: serve (the default), db upgrade, credentials create/list/revoke,
-import hris.
+accounts create/list/set-roles/disable, tokens create/list/revoke, import hris.
 
 Domain errors become one sentence on stderr and exit status 1, never a traceback.
 """
@@ -7,6 +7,7 @@ Domain errors become one sentence on stderr and exit status 1, never a traceback
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,7 +17,9 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
+from proficio.auth import accounts as account_service
 from proficio.auth import credentials as credential_service
+from proficio.auth import sessions as token_service
 from proficio.errors import ConfigError, ProficioError
 from proficio.settings import Settings
 from proficio.storage.database import Database
@@ -151,6 +154,161 @@ def credentials_revoke(key: str, db: str | None = None) -> None:
     with _database(db) as database, database.transaction() as tx:
         credential_service.revoke_credential(tx.conn, key=key)
     click.echo(f"revoked {key}")
+
+
+def _split(values: str) -> list[str]:
+    return [v for v in values.replace(",", " ").split() if v]
+
+
+ROLES_HELP = "Comma-separated roles: learner, manager, enablement, compliance, admin."
+
+
+@main.group(cls=_Group)
+def accounts() -> None:
+    """Accounts people sign in with, and their roles (docs/accounts.md)."""
+
+
+@accounts.command("create")
+@click.option("--email", required=True, help="The login; one account per email.")
+@click.option("--roles", required=True, help=ROLES_HELP)
+@click.option("--person-id", help="The person in the directory (needed by learner and manager).")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input; otherwise one is generated and printed once.",
+)
+@click.option(
+    "--grant",
+    "grants",
+    multiple=True,
+    help="An explicit grant no role implies: people:read_sensitive. Repeatable.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the account as JSON.")
+@DB_OPTION
+def accounts_create(
+    email: str,
+    roles: str,
+    person_id: str | None,
+    password_stdin: bool,
+    grants: tuple[str, ...],
+    as_json: bool,
+    db: str | None = None,
+) -> None:
+    """Create an account; prints a generated password once unless --password-stdin."""
+    from proficio.auth.passwords import generate_password
+
+    if password_stdin:
+        password = sys.stdin.read().rstrip("\r\n")
+        if not password:
+            raise ConfigError("no password on standard input", field="--password-stdin")
+    else:
+        password = generate_password()
+    with _database(db) as database, database.transaction() as tx:
+        account = account_service.create_account(
+            tx.conn,
+            email=email,
+            password=password,
+            roles=_split(roles),
+            person_id=person_id,
+            grants=list(grants),
+        )
+    shown = None if password_stdin else password
+    if as_json:
+        click.echo(json.dumps({**account.to_dict(), "password": shown}))
+        return
+    click.echo(f"account {account.email}: {', '.join(account.roles)}")
+    if shown:
+        click.echo(f"password: {shown}\n(the password is not shown again)")
+
+
+@accounts.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@DB_OPTION
+def accounts_list(as_json: bool, db: str | None = None) -> None:
+    """List accounts with their roles and grants (never their passwords)."""
+    with _database(db) as database, database.transaction() as tx:
+        rows = account_service.list_accounts(tx.conn)
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in rows]))
+        return
+    for r in rows:
+        state = f"disabled {r.disabled_at}" if r.disabled_at else "active"
+        extra = f"  grants {','.join(r.grants)}" if r.grants else ""
+        person = r.person_id or "-"
+        click.echo(f"{r.email}  {','.join(r.roles)}  person {person}  {state}{extra}")
+
+
+@accounts.command("set-roles")
+@click.option("--email", required=True, help="The account's email.")
+@click.option("--roles", required=True, help=ROLES_HELP + " Replaces the current roles.")
+@DB_OPTION
+def accounts_set_roles(email: str, roles: str, db: str | None = None) -> None:
+    """Replace an account's roles."""
+    with _database(db) as database, database.transaction() as tx:
+        account = account_service.set_roles(tx.conn, email=email, roles=_split(roles))
+    click.echo(f"account {account.email}: {', '.join(account.roles)}")
+
+
+@accounts.command("disable")
+@click.option("--email", required=True, help="The account's email.")
+@DB_OPTION
+def accounts_disable(email: str, db: str | None = None) -> None:
+    """Disable an account: it can no longer sign in and its sessions and tokens stop working."""
+    with _database(db) as database, database.transaction() as tx:
+        account = account_service.disable_account(tx.conn, email=email)
+    click.echo(f"disabled {account.email}")
+
+
+@main.group(cls=_Group)
+def tokens() -> None:
+    """API tokens for scripts: `Authorization: Bearer <token>` on Proficio's own APIs."""
+
+
+@tokens.command("create")
+@click.option("--email", required=True, help="The account the token acts as.")
+@click.option("--name", required=True, help="Who or what uses the token.")
+@click.option("--expires-days", type=float, help="Days until the token expires (default: never).")
+@click.option("--json", "as_json", is_flag=True, help='Print {"id": ..., "token": ...}.')
+@DB_OPTION
+def tokens_create(
+    email: str, name: str, expires_days: float | None, as_json: bool, db: str | None = None
+) -> None:
+    """Create an API token and print it (shown only once)."""
+    with _database(db) as database, database.transaction() as tx:
+        new = token_service.create_token(tx.conn, email=email, name=name, expires_days=expires_days)
+    if as_json:
+        click.echo(json.dumps({"id": new.id, "token": new.token}))
+    else:
+        click.echo(f"id:    {new.id}\ntoken: {new.token}\n(the token is not shown again)")
+
+
+@tokens.command("list")
+@click.option("--email", help="Only the tokens of this account.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@DB_OPTION
+def tokens_list(email: str | None, as_json: bool, db: str | None = None) -> None:
+    """List API tokens (never the tokens themselves)."""
+    with _database(db) as database, database.transaction() as tx:
+        rows = token_service.list_tokens(tx.conn, email=email)
+    if as_json:
+        click.echo(json.dumps([r.__dict__ for r in rows]))
+        return
+    for r in rows:
+        if r.revoked_at:
+            state = f"revoked {r.revoked_at}"
+        else:
+            state = f"expires {r.expires_at}" if r.expires_at else "active"
+        click.echo(f"{r.id}  {r.email}  {r.name}  {state}")
+
+
+@tokens.command("revoke")
+@click.argument("token_id", metavar="ID", type=int)
+@DB_OPTION
+def tokens_revoke(token_id: int, db: str | None = None) -> None:
+    """Revoke an API token by the id `tokens list` shows; it gets 401 from then on."""
+    with _database(db) as database, database.transaction() as tx:
+        token_service.revoke_token(tx.conn, token_id=token_id)
+    click.echo(f"revoked token {token_id}")
 
 
 @main.group("import", cls=_Group)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 
 from proficio.auth.basic import Authenticator
+from proficio.auth.throttle import SignInThrottle
 from proficio.lrs.versions import XAPIVersions
 from proficio.settings import Settings
 from proficio.storage.blobs import BlobStore
@@ -24,6 +25,7 @@ class AppContext:
     keys: KeyCache = field(default_factory=KeyCache)
     versions: XAPIVersions = field(default_factory=XAPIVersions)
     blobs: BlobStore | None = None  # None: attachment bodies live in the database
+    sign_in_throttle: SignInThrottle = field(default_factory=SignInThrottle)
 
 
 def context_of(request: Request) -> AppContext:

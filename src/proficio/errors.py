@@ -52,6 +52,13 @@ class InvalidStatement(BadRequest):
 class Unauthorized(ProficioError):
     status = 401
     code = "unauthorized"
+    challenge = 'Basic realm="Proficio xAPI"'  # the WWW-Authenticate header sent with it
+
+
+class SignInRequired(Unauthorized):
+    """No valid session cookie or API token on Proficio's own APIs (not the xAPI)."""
+
+    challenge = 'Bearer realm="Proficio"'
 
 
 class Forbidden(ProficioError):
@@ -87,6 +94,11 @@ class PayloadTooLarge(ProficioError):
 class UnsupportedMediaType(ProficioError):
     status = 415
     code = "unsupported_media_type"
+
+
+class TooManyRequests(ProficioError):
+    status = 429
+    code = "too_many_requests"
 
 
 class ServiceUnavailable(ProficioError):

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
         le=300,
         description="How long a checked credential is remembered; a revocation takes this long.",
     )
+    session_hours: float = Field(
+        default=12,
+        gt=0,
+        le=24 * 90,
+        description="How long a sign-in session lasts, in hours; then the person signs in again.",
+    )
     xapi_versions: str = Field(
         default="1.0.3,2.0.0",
         description=(

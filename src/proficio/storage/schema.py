@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -61,6 +62,7 @@ metadata = MetaData(
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
         "uq": "uq_%(table_name)s_%(column_0_N_name)s",
         "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s",
     }
 )
 
@@ -171,4 +173,75 @@ people = Table(
     Column("status", String(16), nullable=False),  # "active" or "left"
     Column("left_on", String(10), nullable=True),
     Column("updated_us", BigInteger, nullable=False),
+)
+
+
+# Who may sign in (`proficio.auth`). `email` is the login, stored lower-case; `person_id` links
+# the account to the directory (NULL for administrators who are not tracked people). Only an
+# argon2 hash of the password is kept.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("email", Text, nullable=False, unique=True),
+    Column("person_id", Text, ForeignKey("people.person_id"), nullable=True, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("disabled_at", String(32), nullable=True),
+)
+
+# An account's roles (several allowed) and its explicit grants (`people:read_sensitive`), which
+# no role implies.
+account_roles = Table(
+    "account_roles",
+    metadata,
+    Column("account_id", BigInteger, ForeignKey("accounts.id"), primary_key=True),
+    Column("role", String(32), primary_key=True),
+)
+
+account_grants = Table(
+    "account_grants",
+    metadata,
+    Column("account_id", BigInteger, ForeignKey("accounts.id"), primary_key=True),
+    Column("action", String(64), primary_key=True),
+)
+
+# Sign-in sessions and API tokens keep only a SHA-256 of their random secret. Times are ISO 8601
+# UTC with microseconds, so they compare as text.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("account_id", BigInteger, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=False),
+    Column("revoked_at", String(32), nullable=True),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("account_id", BigInteger, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=True),
+    Column("revoked_at", String(32), nullable=True),
+)
+
+# The audit log: who did (or was refused) what to which resource, and when. `actor` and
+# `resource` are labels such as "account:12" and "person:E42"; `detail` is a JSON object.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False, index=True),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("resource", Text, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("detail", JSONText, nullable=False),
 )

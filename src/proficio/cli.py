@@ -173,8 +173,11 @@ def import_hris(file: Path, mapping: Path | None, as_json: bool, db: str | None 
     from proficio.people.roster import RosterMapping, read_roster
 
     rows = read_roster(file, RosterMapping.load(mapping) if mapping else RosterMapping())
+    settings = _settings(database_url=db)
     with _database(db) as database, database.transaction() as tx:
-        report = apply_roster(tx.conn, rows=rows, today=datetime.now(UTC).date())
+        report = apply_roster(
+            tx.conn, rows=rows, today=datetime.now(UTC).date(), home_page=settings.public_url
+        )
     if as_json:
         click.echo(json.dumps(report.to_dict()))
         return

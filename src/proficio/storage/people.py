@@ -45,3 +45,25 @@ def reports_of(conn: Connection, manager_ids: Sequence[str]) -> list[str]:
     c = people.c
     query = select(c.person_id).where(c.manager_id.in_(manager_ids), c.status == "active")
     return [row[0] for row in conn.execute(query)]
+
+
+def statuses(conn: Connection, person_ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+    """person_id -> (status, the person it was merged into), for the known ones."""
+    c = people.c
+    query = select(c.person_id, c.status, c.merged_into).where(c.person_id.in_(person_ids))
+    return {person: (status, target) for person, status, target in conn.execute(query)}
+
+
+def emails(conn: Connection) -> list[tuple[str, str]]:
+    """(person_id, email) of everyone with an email."""
+    c = people.c
+    return [
+        (p, e) for p, e in conn.execute(select(c.person_id, c.email).where(c.email.isnot(None)))
+    ]
+
+
+def merged(conn: Connection) -> list[tuple[str, str]]:
+    """(person_id, the person it was merged into) of every merged person."""
+    c = people.c
+    query = select(c.person_id, c.merged_into).where(c.merged_into.isnot(None))
+    return [(p, m) for p, m in conn.execute(query)]

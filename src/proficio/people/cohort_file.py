@@ -199,6 +199,7 @@ def _cohort(index: int, raw: Any, where: _Where, problems: list[Problem]) -> Coh
             add(name, f"{raw[name]!r} is not a date (YYYY-MM-DD)")
     if start and end and end < start:
         add("end", f"{end} is before the start, {start}")
+        start = end = None  # no run to check the due dates against
     due_dates = _due_dates(raw.get("due_dates", []), start, end, add)
     roles = raw.get("target_roles", [])
     if not isinstance(roles, list) or not all(isinstance(r, str) and r.strip() for r in roles):

@@ -166,7 +166,7 @@ def parse_sensitive(
                 )
             )
         consent_on = None
-        if date_column in at:
+        if date_column in at and consent.lower() == "yes":  # a date of no consent is moot
             given = values[at[date_column]].strip()
             try:
                 consent_on = dt.datetime.strptime(given, mapping.date_format).date().isoformat()

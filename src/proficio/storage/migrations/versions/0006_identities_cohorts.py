@@ -19,8 +19,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("people") as batch:
-        batch.add_column(sa.Column("merged_into", sa.Text, nullable=True))
+    # A plain ADD COLUMN, not a batch rebuild: other tables (accounts) reference people.
+    op.add_column("people", sa.Column("merged_into", sa.Text, nullable=True))
     op.create_table(
         "person_identities",
         sa.Column("identifier", sa.Text),

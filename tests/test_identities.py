@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import text
 
+from proficio.cli import main
 from proficio.errors import BadRequest, Conflict, NotFound, ProficioError
 from proficio.lrs.refs import RefKind
 from proficio.people import identities as ids
@@ -460,3 +463,75 @@ def test_a_split_that_cannot_be_is_refused_naming_the_field(
         )
     assert caught.value.message.startswith(message)
     assert held(db, "E3") == before
+
+
+# --- The CLI --------------------------------------------------------------------------------
+
+
+def test_cli_lists_resolves_links_merges_and_splits(
+    db: Database, lrs: XAPIClient, database_url: str
+) -> None:
+    roster(db, *ORG)
+    post(lrs, statement("zed"), {**statement("x"), "actor": account(LMS, "E1")})
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(main, ["identities", *args, "--db", database_url])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert json.loads(run("list-unlinked", "--json")) == [
+        f"account:{LMS}|E1",
+        "mbox:mailto:zed@example.com",
+    ]
+    assert "1 linked" in run("resolve", "--account-home-page", LMS)
+    assert run("list-unlinked") == "mbox:mailto:zed@example.com\n"
+    assert (
+        run("link", "--person", "E3", "--identifier", "mbox:mailto:zed@example.com", "--by", "ana")
+        == "linked to E3\n"
+    )
+    assert run("list-unlinked") == "every actor is linked\n"
+    assert run("merge", "--keep", "E2", "--absorb", "E3", "--by", "ana", "--reason", "dup") == (
+        "merged E3 into E2: 4 identifiers moved\n"
+    )
+    out = run(
+        "split",
+        "--person",
+        "E2",
+        "--identifier",
+        "mbox:mailto:zed@example.com",
+        "--to",
+        "Z1",
+        "--by",
+        "ana",
+        "--reason",
+        "not Cy",
+    )
+    assert out == "moved 1 identifiers from E2 to Z1\n"
+    shown = json.loads(run("show", "--person", "Z1", "--json"))
+    assert [i["identifier"] for i in shown["identifiers"]] == ["mbox:mailto:zed@example.com"]
+    assert [(e["kind"], e["from_person"], e["reason"]) for e in shown["events"]] == [
+        ("split", "E2", "not Cy")
+    ]
+
+
+def test_cli_turns_a_refused_merge_into_one_sentence(db: Database, database_url: str) -> None:
+    roster(db, *ORG)
+    result = CliRunner().invoke(
+        main,
+        [
+            "identities",
+            "merge",
+            "--keep",
+            "E1",
+            "--absorb",
+            "E9",
+            "--by",
+            "ana",
+            "--reason",
+            "x",
+            "--db",
+            database_url,
+        ],
+    )
+    assert result.exit_code == 1
+    assert result.output == "Error: absorb: no person with id 'E9'\n"

@@ -161,7 +161,7 @@ def test_the_rule_pass_links_by_email_and_by_account_name(db: Database) -> None:
         f"account:{LMS}|E1": "rule:account",
     }
     for unmatched in ["mbox:mailto:stranger@example.com", "account:https://other.example.com|E2"]:
-        assert db.read_sync(lambda c, i=unmatched: ids.person_of(c, i)) is None  # type: ignore[misc]
+        assert db.read_sync(lambda c, i=unmatched: ids.person_of(c, i)) is None
     with db.transaction() as tx:  # a second pass finds nothing new
         assert ids.resolve_actors(tx.conn, agents=agents, rules=rules).linked == {}
 

@@ -13,7 +13,7 @@ from alembic import op
 from proficio.storage.schema import JSONText, Serial
 
 revision = "0006"
-down_revision = "0004"  # TEMPORARY: "0005" once that migration exists
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

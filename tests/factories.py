@@ -132,7 +132,10 @@ def create_test_people(settings: Settings, chart: dict[str, str | None] | None =
         for n, (person_id, manager_id) in enumerate((chart or ORG_CHART).items(), start=2)
     ]
     _in_transaction(
-        settings, lambda conn: apply_roster(conn, rows=rows, today=dt.date(2026, 11, 30))
+        settings,
+        lambda conn: apply_roster(
+            conn, rows=rows, today=dt.date(2026, 11, 30), home_page=settings.public_url
+        ),
     )
 
 

@@ -27,6 +27,7 @@ ORG = [
     "E6,Flo Rep,flo@example.com,Sales,Representative,Nice,E5,2023-05-02",
 ]
 TODAY = dt.date(2026, 11, 29)
+HOME = "https://proficio.example.com"
 
 
 def rows(*lines: str, header: str = HEADER) -> list[tuple[int, list[str]]]:
@@ -45,7 +46,7 @@ def problems_of(
 def apply(db: Database, *lines: str) -> dict[str, object]:
     parsed = parse_roster(rows(*lines), RosterMapping())
     with db.transaction() as tx:
-        return apply_roster(tx.conn, rows=parsed, today=TODAY).to_dict()
+        return apply_roster(tx.conn, rows=parsed, today=TODAY, home_page=HOME).to_dict()
 
 
 # --- Reading a roster --------------------------------------------------------------------

@@ -12,11 +12,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from proficio.auth.basic import Authenticator
 from proficio.auth.pages import sign_in_routes
 from proficio.auth.routes import session_routes
+from proficio.capture.routes import import_routes
 from proficio.context import AppContext
 from proficio.error_handlers import install_error_handlers
 from proficio.lrs.asgi import PREFIX, create_xapi_app
 from proficio.lrs.handlers import writer_handlers
 from proficio.lrs.timestamps import iso_from_us
+from proficio.people.routes import people_routes
 from proficio.settings import Settings
 from proficio.storage.blobs import open_blob_store
 from proficio.storage.database import Database
@@ -88,6 +90,8 @@ def create_app(
     install_error_handlers(app)
     app.include_router(session_routes())
     app.include_router(sign_in_routes())
+    app.include_router(people_routes())
+    app.include_router(import_routes())
     app.xapi = create_xapi_app(
         state=app.state,
         versions=versions,

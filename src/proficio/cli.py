@@ -1,14 +1,18 @@
 """The `proficio` command: serve (the default), db upgrade, credentials create/list/revoke,
-accounts create/list/set-roles/disable, tokens create/list/revoke, import hris.
+accounts create/list/set-roles/disable, tokens create/list/revoke, import (hris, cohorts,
+sensitive, and one command per statement source), identities
+list-unlinked/resolve/show/link/merge/split.
 
 Domain errors become one sentence on stderr and exit status 1, never a traceback.
 """
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,20 +78,85 @@ def main(ctx: click.Context) -> None:
 @click.option("--port", type=int, help="Port to listen on (default 8000).")
 def serve(db: str | None = None, host: str | None = None, port: int | None = None) -> None:
     """Start the server; applies database migrations first."""
+    _run_server(_settings(database_url=db, host=host, port=port))
+
+
+def _run_server(settings: Settings, *, before: Callable[[], None] | None = None) -> None:
     import uvicorn
 
     from proficio.app import create_app
     from proficio.runtime import tune_gc
 
-    settings = _settings(database_url=db, host=host, port=port)
     with _database(settings.database_url):
         pass  # migrations applied before the server accepts a request
     app = create_app(
         settings.model_copy(update={"migrate_on_start": False}), writer_start_method="spawn"
     )
     tune_gc()
+    if before is not None:
+        before()
     click.echo(f"Proficio on http://{settings.host}:{settings.port} ({settings.database_url})")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+
+DEMO_DB = "proficio-demo.db"
+
+
+@main.command()
+@DB_OPTION
+@click.option("--seed", type=int, default=7, show_default=True, help="Same seed, same company.")
+@click.option(
+    "--people",
+    type=click.IntRange(100, 100_000),
+    default=1500,
+    show_default=True,
+    help="Headcount of the company.",
+)
+@click.option("--host", help="Address to bind (default 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default 8000).")
+@click.option("--no-serve", is_flag=True, help="Load the demo and print its sign-ins, then stop.")
+def demo(
+    db: str | None,
+    seed: int,
+    people: int,
+    host: str | None,
+    port: int | None,
+    no_serve: bool,
+) -> None:
+    """Start Proficio on the demo organisation (loaded on the first run; default database
+    proficio-demo.db), printing one sign-in per role with a fresh password."""
+    from proficio.demo.build import build_demo, demo_sign_ins, has_people, is_demo
+
+    url = db or os.environ.get("PROFICIO_DATABASE_URL") or DEMO_DB
+    settings = _settings(database_url=url, host=host, port=port)
+    with _database(settings.database_url) as database:
+        if not has_people(database):
+            click.echo(f"loading the demo organisation (seed {seed}); this takes a minute...")
+            build_demo(
+                database,
+                settings=settings,
+                seed=seed,
+                people=people,
+                today=datetime.now(UTC).date(),
+                say=lambda line: click.echo(f"  {line}"),
+            )
+        elif not is_demo(database):
+            raise ConfigError(
+                "holds an organisation that is not the demo's: start it with `proficio serve`",
+                field="--db",
+            )
+        sign_ins = demo_sign_ins(database)
+
+    def show() -> None:
+        click.echo("Sign in at /sign-in as any of these (new passwords at every start):")
+        for s in sign_ins:
+            who = f"person {s.person_id}" if s.person_id else "no person"
+            click.echo(f"  {s.role:<11} {s.email:<42} {s.password}  ({', '.join(s.roles)}; {who})")
+
+    if no_serve:
+        show()
+        return
+    _run_server(settings, before=show)
 
 
 @main.group(cls=_Group)
@@ -331,8 +400,11 @@ def import_hris(file: Path, mapping: Path | None, as_json: bool, db: str | None 
     from proficio.people.roster import RosterMapping, read_roster
 
     rows = read_roster(file, RosterMapping.load(mapping) if mapping else RosterMapping())
+    settings = _settings(database_url=db)
     with _database(db) as database, database.transaction() as tx:
-        report = apply_roster(tx.conn, rows=rows, today=datetime.now(UTC).date())
+        report = apply_roster(
+            tx.conn, rows=rows, today=datetime.now(UTC).date(), home_page=settings.public_url
+        )
     if as_json:
         click.echo(json.dumps(report.to_dict()))
         return
@@ -411,3 +483,211 @@ def _add_import_commands() -> None:
 
 
 _add_import_commands()
+
+
+@import_.command("cohorts")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@DB_OPTION
+def import_cohorts(file: Path, as_json: bool, db: str | None = None) -> None:
+    """Load cohorts (YAML or JSON, docs/import-cohorts.md): add or update them and their
+    members; all or nothing."""
+    from proficio.people.cohort_file import read_cohort_file
+    from proficio.people.cohorts import apply_cohorts
+
+    cohorts = read_cohort_file(file)
+    with _database(db) as database, database.transaction() as tx:
+        report = apply_cohorts(tx.conn, cohorts=cohorts, today=datetime.now(UTC).date())
+    if as_json:
+        click.echo(json.dumps(report.to_dict()))
+        return
+    click.echo(
+        f"{len(cohorts)} cohorts in the file: {len(report.added)} added, "
+        f"{len(report.updated)} updated, {len(report.unchanged)} unchanged"
+    )
+    for cohort_id, change in report.updated.items():
+        listed = [f"{name} {old!r} → {new!r}" for name, (old, new) in change.changes.items()]
+        listed += [f"+{p}" for p in change.members_added]
+        listed += [f"-{p}" for p in change.members_removed]
+        click.echo(f"  {cohort_id}: {', '.join(listed)}")
+
+
+@import_.command("sensitive")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--mapping",
+    type=click.Path(path_type=Path),
+    help="YAML file naming the person, consent and attribute columns (docs/import-sensitive.md).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@DB_OPTION
+def import_sensitive(
+    file: Path, mapping: Path | None, as_json: bool, db: str | None = None
+) -> None:
+    """Load sensitive attributes given with consent (CSV); a row without consent refuses the
+    whole file. Replaces the attributes of each listed person."""
+    from proficio.people.sensitive import SensitiveMapping, apply_sensitive, read_sensitive
+
+    loaded = SensitiveMapping.load(mapping) if mapping else SensitiveMapping()
+    records = read_sensitive(file, loaded)
+    with _database(db) as database, database.transaction() as tx:
+        report = apply_sensitive(
+            tx.conn,
+            records=records,
+            mapping=loaded,
+            source=loaded.source or file.name,
+            now=datetime.now(UTC),
+        )
+    if as_json:
+        click.echo(json.dumps(report.to_dict()))
+        return
+    click.echo(
+        f"{report.people} people, {report.attributes} attributes stored "
+        f"({len(report.replaced)} people's earlier attributes replaced)"
+    )
+
+
+@main.group(cls=_Group)
+def identities() -> None:
+    """Which person each xAPI actor is: links, merges and splits (docs/identities.md)."""
+
+
+IDENTIFIER_HELP = (
+    "An actor identifier: mbox:mailto:EMAIL, mbox_sha1sum:HEX, openid:URL or account:HOMEPAGE|NAME."
+)
+BY_OPTION = click.option("--by", required=True, help="Who does it (recorded).")
+REASON_OPTION = click.option("--reason", required=True, help="Why (recorded).")
+
+
+@identities.command("list-unlinked")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@DB_OPTION
+def identities_list_unlinked(as_json: bool, db: str | None = None) -> None:
+    """List the actor identifiers seen in statements that no person holds."""
+    from proficio.people.identities import unlinked_identifiers
+
+    with _database(db) as database:
+        found = database.read_sync(unlinked_identifiers)
+    click.echo(json.dumps(found) if as_json else "\n".join(found) or "every actor is linked")
+
+
+@identities.command("resolve")
+@click.option(
+    "--account-home-page",
+    "home_pages",
+    multiple=True,
+    help="Match accounts on this homePage whose name is a person id or email (repeatable).",
+)
+@click.option("--no-email", is_flag=True, help="Do not match mbox and mbox_sha1sum by email.")
+@click.option("--by", default="rules", show_default=True, help="Recorded as who linked.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@DB_OPTION
+def identities_resolve(
+    home_pages: tuple[str, ...], no_email: bool, by: str, as_json: bool, db: str | None = None
+) -> None:
+    """Link the unlinked identifiers that a rule matches to exactly one person."""
+    from proficio.people.identities import (
+        ResolutionRules,
+        resolve_identifiers,
+        unlinked_identifiers,
+    )
+
+    rules = ResolutionRules(by_email=not no_email, account_home_pages=frozenset(home_pages))
+    with _database(db) as database, database.transaction() as tx:
+        report = resolve_identifiers(
+            tx.conn, identifiers=unlinked_identifiers(tx.conn), rules=rules, by=by
+        )
+    if as_json:
+        click.echo(json.dumps(report.to_dict()))
+        return
+    click.echo(f"{len(report.linked)} linked, {len(report.ambiguous)} matching several people")
+    for identifier, person in report.linked.items():
+        click.echo(f"  {identifier} → {person}")
+
+
+@identities.command("show")
+@click.option("--person", required=True, help="The person's id.")
+@click.option("--json", "as_json", is_flag=True, help="Print identifiers and events as JSON.")
+@DB_OPTION
+def identities_show(person: str, as_json: bool, db: str | None = None) -> None:
+    """List a person's identifiers and the merges, splits and links that involved them."""
+    from proficio.people.identities import identifiers_of, identity_events
+
+    with _database(db) as database:
+        held = database.read_sync(lambda conn: identifiers_of(conn, person))
+        events = database.read_sync(lambda conn: identity_events(conn, person))
+    if as_json:
+        body = {
+            "identifiers": [{s: getattr(r, s) for s in r.__slots__} for r in held],
+            "events": [{s: getattr(e, s) for s in e.__slots__} for e in events],
+        }
+        click.echo(json.dumps(body))
+        return
+    for r in held:
+        click.echo(f"{r.identifier}  ({r.linked_how} by {r.linked_by}, {r.linked_at})")
+    for e in events:
+        click.echo(
+            f"{e.at} {e.kind} {e.from_person or ''} → {e.to_person} by {e.by}: "
+            f"{', '.join(e.identifiers)} {e.reason}"
+        )
+
+
+@identities.command("link")
+@click.option("--person", required=True, help="The person's id.")
+@click.option("--identifier", required=True, help=IDENTIFIER_HELP)
+@click.option("--by", help="Who links it (recorded; default: your user name).")
+@DB_OPTION
+def identities_link(person: str, identifier: str, by: str | None, db: str | None = None) -> None:
+    """Link an unlinked identifier to a person by hand."""
+    from proficio.people.identities import link_identifier
+
+    with _database(db) as database, database.transaction() as tx:
+        linked = link_identifier(
+            tx.conn, person_id=person, identifier=identifier, by=by or getpass.getuser()
+        )
+    click.echo(f"linked to {person}" if linked else f"{person} holds it already")
+
+
+@identities.command("merge")
+@click.option("--keep", required=True, help="The person who stays.")
+@click.option("--absorb", required=True, help="The person merged into --keep (kept, marked).")
+@BY_OPTION
+@REASON_OPTION
+@DB_OPTION
+def identities_merge(keep: str, absorb: str, by: str, reason: str, db: str | None = None) -> None:
+    """Merge two records of one person: every identifier of --absorb moves to --keep."""
+    from proficio.people.identities import merge_people
+
+    with _database(db) as database, database.transaction() as tx:
+        event = merge_people(tx.conn, keep=keep, absorb=absorb, by=by, reason=reason)
+    click.echo(f"merged {absorb} into {keep}: {len(event.identifiers)} identifiers moved")
+
+
+@identities.command("split")
+@click.option("--person", required=True, help="The person who holds the identifiers now.")
+@click.option("--identifier", "identifiers", required=True, multiple=True, help=IDENTIFIER_HELP)
+@click.option("--to", "to_person", help="The person they move to (default: a new person).")
+@BY_OPTION
+@REASON_OPTION
+@DB_OPTION
+def identities_split(
+    person: str,
+    identifiers: tuple[str, ...],
+    to_person: str | None,
+    by: str,
+    reason: str,
+    db: str | None = None,
+) -> None:
+    """Move identifiers (and so their statements, and only theirs) to another person."""
+    from proficio.people.identities import split_identifiers
+
+    with _database(db) as database, database.transaction() as tx:
+        event = split_identifiers(
+            tx.conn,
+            person_id=person,
+            identifiers=list(identifiers),
+            to_person=to_person,
+            by=by,
+            reason=reason,
+        )
+    click.echo(f"moved {len(event.identifiers)} identifiers from {person} to {event.to_person}")

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest request body accepted; larger ones get 413.",
     )
+    max_import_bytes: int = Field(
+        default=2 * 1024**3,
+        ge=1024,
+        description="Largest file `POST /api/imports/{kind}` accepts (spooled to disk, not held).",
+    )
     statements_page_size: int = Field(
         default=100,
         ge=1,

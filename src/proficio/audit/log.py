@@ -23,6 +23,7 @@ class Outcome(StrEnum):
     ALLOWED = "allowed"
     DENIED = "denied"
     FAILED = "failed"  # e.g. a sign-in with a wrong password
+    SUCCEEDED = "succeeded"  # e.g. an import
 
 
 @dataclass(frozen=True)

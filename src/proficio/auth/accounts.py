@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from proficio.audit.log import now_iso
-from proficio.auth.passwords import hash_password, verify_password
+from proficio.auth.passwords import check_strength, hash_password, verify_password
 from proficio.auth.permissions import GRANTABLE, Action, Actor, Role
 from proficio.errors import BadRequest, Conflict, NotFound, Unauthorized
 from proficio.storage import accounts as store
@@ -146,6 +146,15 @@ def set_roles(conn: Connection, *, email: str, roles: list[str]) -> AccountPubli
     role_set = parse_roles(roles)
     _check_person(role_set, row.person_id)
     store.replace_roles(conn, row.id, {r.value for r in role_set})
+    return get_account(conn, email=row.email)
+
+
+def set_password(conn: Connection, *, email: str, password: str) -> AccountPublic:
+    """Give an account a new password; its open sessions end."""
+    check_strength(password)
+    row = _existing(conn, email)
+    store.set_password_hash(conn, row.id, hash_password(password))
+    store.revoke_sessions_of(conn, row.id, now_iso())
     return get_account(conn, email=row.email)
 
 

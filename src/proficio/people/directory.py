@@ -2,8 +2,9 @@
 
 A roster lists every current employee. Applying one adds the new people, updates the ones
 whose details changed, marks those no longer listed as leavers (never deleting them: their
-statements and history stay theirs) and brings back a leaver who reappears. The report says
-what changed, field by field. Callers own the transaction.
+statements and history stay theirs) and brings back a leaver who reappears. Each listed person
+gets their identifiers linked (`people.identities.link_roster`). The report says what changed,
+field by field. Callers own the transaction.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from proficio.people.identities import MERGED, LinkReport, link_roster
 from proficio.people.roster import RosterRow
 from proficio.storage import people as store
 
@@ -30,6 +32,7 @@ class RosterReport:
     rejoined: list[str] = field(default_factory=list)
     changed_on_return: dict[str, dict[str, tuple[Any, Any]]] = field(default_factory=dict)
     unchanged: int = 0
+    identities: LinkReport = field(default_factory=LinkReport)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -45,11 +48,18 @@ class RosterReport:
             "left_ids": self.left,
             "added_ids": self.added,
             "rejoined_ids": self.rejoined,
+            "identifiers_linked": len(self.identities.linked),
+            # Identifiers the roster would give a person but someone else holds (a merge, a
+            # split, an email now used by another person): left where they are.
+            "identifier_conflicts": self.identities.to_dict()["conflicts"],
         }
 
 
-def apply_roster(conn: Connection, *, rows: list[RosterRow], today: dt.date) -> RosterReport:
-    """Make the directory match the roster (see the module docstring)."""
+def apply_roster(
+    conn: Connection, *, rows: list[RosterRow], today: dt.date, home_page: str
+) -> RosterReport:
+    """Make the directory match the roster (see the module docstring); `home_page` is the
+    homePage of the xAPI account each person gets (the `public_url` setting)."""
     known = store.all_people(conn)
     report = RosterReport()
     now_us = time.time_ns() // 1000
@@ -72,6 +82,8 @@ def apply_roster(conn: Connection, *, rows: list[RosterRow], today: dt.date) -> 
             report.added.append(row.person_id)
             continue
         changes = {n: (before[n], v) for n, v in details.items() if before[n] != v}
+        # A merged person stays merged: their identifiers are someone else's now.
+        status = MERGED if before["status"] == MERGED else ACTIVE
         if before["status"] == LEFT:
             report.rejoined.append(row.person_id)
             if changes:  # what changed while they were away
@@ -84,9 +96,15 @@ def apply_roster(conn: Connection, *, rows: list[RosterRow], today: dt.date) -> 
         store.update_person(
             conn,
             row.person_id,
-            {**details, "status": ACTIVE, "left_on": None, "updated_us": now_us},
+            {**details, "status": status, "left_on": None, "updated_us": now_us},
         )
     store.insert_people(conn, new_people)
+    report.identities = link_roster(
+        conn,
+        people=[(row.person_id, row.email) for row in rows],
+        home_page=home_page,
+        by="roster import",
+    )
     for person_id, before in sorted(known.items()):
         if person_id not in listed and before["status"] == ACTIVE:
             store.update_person(

@@ -112,14 +112,14 @@ def read_roster(path: Path, mapping: RosterMapping) -> list[RosterRow]:
     """Every row of the roster file, checked; RosterRejected listing all problems otherwise."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            return parse_roster(_records(csv.reader(handle)), mapping)
+            return parse_roster(numbered_records(csv.reader(handle)), mapping)
     except (OSError, UnicodeDecodeError) as exc:
         raise BadRequest(f"cannot read the roster: {exc}", field="file") from None
     except csv.Error as exc:
         raise BadRequest(f"not a readable CSV file: {exc}", field="file") from None
 
 
-def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:
+def numbered_records(reader: Any) -> Iterator[tuple[int, list[str]]]:
     """Each CSV record with the file line it starts on (a quoted value may span lines)."""
     start = 1
     for values in reader:

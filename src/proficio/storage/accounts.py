@@ -121,6 +121,10 @@ def list_accounts(conn: Connection) -> list[AccountRow]:
     return _accounts(conn)
 
 
+def set_password_hash(conn: Connection, account_id: int, password_hash: str) -> None:
+    conn.execute(update(accounts).where(_A.id == account_id).values(password_hash=password_hash))
+
+
 def disable_account(conn: Connection, account_id: int, at: str) -> None:
     conn.execute(update(accounts).where(_A.id == account_id).values(disabled_at=at))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, or_, select, update
 
 from proficio.storage.schema import people
 
@@ -45,3 +45,85 @@ def reports_of(conn: Connection, manager_ids: Sequence[str]) -> list[str]:
     c = people.c
     query = select(c.person_id).where(c.manager_id.in_(manager_ids), c.status == "active")
     return [row[0] for row in conn.execute(query)]
+
+
+def statuses(conn: Connection, person_ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+    """person_id -> (status, the person it was merged into), for the known ones."""
+    c = people.c
+    query = select(c.person_id, c.status, c.merged_into).where(c.person_id.in_(person_ids))
+    return {person: (status, target) for person, status, target in conn.execute(query)}
+
+
+def emails(conn: Connection) -> list[tuple[str, str]]:
+    """(person_id, email) of everyone with an email."""
+    c = people.c
+    return [
+        (p, e) for p, e in conn.execute(select(c.person_id, c.email).where(c.email.isnot(None)))
+    ]
+
+
+def merged(conn: Connection) -> list[tuple[str, str]]:
+    """(person_id, the person it was merged into) of every merged person."""
+    c = people.c
+    query = select(c.person_id, c.merged_into).where(c.merged_into.isnot(None))
+    return [(p, m) for p, m in conn.execute(query)]
+
+
+PUBLIC_COLUMNS = (
+    "person_id",
+    "name",
+    "email",
+    "department",
+    "role",
+    "location",
+    "manager_id",
+    "hire_date",
+    "status",
+    "left_on",
+    "merged_into",
+)
+
+
+def find_people(
+    conn: Connection,
+    *,
+    among: set[str] | None,
+    department: str | None = None,
+    role: str | None = None,
+    status: str | None = None,
+    manager_id: str | None = None,
+    search: str | None = None,
+    after: str | None = None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """People by person_id order, restricted to `among` (None: everyone) and the filters;
+    `search` matches name or email, case-insensitively."""
+    c = people.c
+    query = select(*(c[name] for name in PUBLIC_COLUMNS)).order_by(c.person_id).limit(limit)
+    if among is not None:
+        if not among:
+            return []
+        query = query.where(c.person_id.in_(sorted(among)))
+    for column, value in (
+        ("department", department),
+        ("role", role),
+        ("status", status),
+        ("manager_id", manager_id),
+    ):
+        if value is not None:
+            query = query.where(c[column] == value)
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(
+            or_(func.lower(c.name).like(pattern), func.lower(c.email).like(pattern))
+        )
+    if after is not None:
+        query = query.where(c.person_id > after)
+    return [dict(zip(PUBLIC_COLUMNS, row, strict=True)) for row in conn.execute(query)]
+
+
+def get_person(conn: Connection, person_id: str) -> dict[str, Any] | None:
+    c = people.c
+    query = select(*(c[name] for name in PUBLIC_COLUMNS)).where(c.person_id == person_id)
+    row = conn.execute(query).first()
+    return dict(zip(PUBLIC_COLUMNS, row, strict=True)) if row is not None else None

@@ -170,9 +170,78 @@ people = Table(
     Column("location", Text, nullable=True),
     Column("manager_id", Text, nullable=True, index=True),
     Column("hire_date", String(10), nullable=False),
-    Column("status", String(16), nullable=False),  # "active" or "left"
+    # "active", "left", "merged" (into `merged_into`) or "unlisted" (known only by identifiers)
+    Column("status", String(16), nullable=False),
     Column("left_on", String(10), nullable=True),
     Column("updated_us", BigInteger, nullable=False),
+    Column("merged_into", Text, nullable=True),
+)
+
+# Which person each xAPI agent identifier is (`proficio.people.identities`). `identifier` is the
+# agent's IFI exactly as `lrs.agents.ifi_key` writes it, so it joins to `lrs_keys.value`; being
+# the primary key, an identifier belongs to at most one person.
+person_identities = Table(
+    "person_identities",
+    metadata,
+    Column("identifier", Text, primary_key=True),
+    Column("kind", String(16), nullable=False),  # mbox | mbox_sha1sum | openid | account
+    Column("person_id", Text, nullable=False, index=True),
+    # roster | rule:email | rule:account | manual | merge | split
+    Column("linked_how", String(16), nullable=False),
+    Column("linked_by", Text, nullable=False),
+    Column("linked_at", String(40), nullable=False),
+)
+
+# Every merge, split and manual link of identities: who did it, when, why.
+identity_events = Table(
+    "identity_events",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # merge | split | link
+    Column("from_person", Text, nullable=True),
+    Column("to_person", Text, nullable=False),
+    Column("identifiers", JSONText, nullable=False),
+    Column("by", Text, nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+# A named run of a program (`proficio.people.cohorts`): dates, due dates, target roles.
+cohorts = Table(
+    "cohorts",
+    metadata,
+    Column("cohort_id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("program", Text, nullable=False, index=True),
+    Column("start_date", String(10), nullable=False),
+    Column("end_date", String(10), nullable=False),
+    Column("due_dates", JSONText, nullable=False),  # [{"name", "date"}]
+    Column("target_roles", JSONText, nullable=False),  # ["Operations Analyst", ...]
+    Column("status", String(16), nullable=False),  # "active" or "closed"
+    Column("updated_us", BigInteger, nullable=False),
+)
+
+# A person removed from a cohort keeps their row, with status "removed".
+cohort_members = Table(
+    "cohort_members",
+    metadata,
+    Column("cohort_id", Text, primary_key=True),
+    Column("person_id", Text, primary_key=True, index=True),
+    Column("enrolled_on", String(10), nullable=False),
+    Column("status", String(16), nullable=False),  # "enrolled" or "removed"
+)
+
+# Sensitive attributes for equity audits, given with consent. Kept apart: no query of the
+# directory joins this table; only `storage.sensitive` reads it.
+person_sensitive = Table(
+    "person_sensitive",
+    metadata,
+    Column("person_id", Text, primary_key=True),
+    Column("attribute", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("consent_recorded_on", String(10), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("imported_at", String(40), nullable=False),
 )
 
 

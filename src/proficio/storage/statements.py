@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, and_, exists, func, select
 from sqlalchemy.sql.expression import ColumnElement, FromClause
 
+from proficio.lrs.refs import RefKind
 from proficio.storage import rawsql
 from proficio.storage.keys import KeyCache, intern_keys, lookup_keys
-from proficio.storage.schema import statement_refs, statements
+from proficio.storage.schema import lrs_keys, person_identities, statement_refs, statements
 from proficio.storage.writer import Tx
 
 RefRow = tuple[int, str]  # (kind, key value)
@@ -297,3 +298,47 @@ def _seq_bounds(conn: Connection, flt: StatementFilter) -> tuple[int | None, int
             return None
         high = last if high is None else min(high, last)
     return low, high
+
+
+@dataclass(frozen=True, slots=True)
+class PersonStatement:
+    """A statement about a person, and how: `kind` is RefKind.AGENT (one of their identifiers
+    is the actor or the Agent/Group object) or RefKind.RELATED_AGENT (only elsewhere: context
+    instructor or team, xAPI 2.0 context agents and groups, inside a SubStatement)."""
+
+    statement: StoredStatement
+    kind: int
+
+
+def statements_of_person(
+    conn: Connection,
+    *,
+    person_id: str,
+    before_seq: int | None = None,
+    limit: int,
+) -> list[PersonStatement]:
+    """The non-voided statements indexed under any identifier the person holds now, as agent
+    or related agent (never as authority), newest first; page on with the last seq as
+    `before_seq`. A statement found under both kinds is reported as AGENT."""
+    refs, ids = statement_refs.c, person_identities.c
+    query = (
+        select(refs.seq, func.min(refs.kind).label("kind"))
+        .select_from(
+            statement_refs.join(lrs_keys, lrs_keys.c.id == refs.key_id).join(
+                person_identities, ids.identifier == lrs_keys.c.value
+            )
+        )
+        .where(ids.person_id == person_id, refs.kind.in_((RefKind.AGENT, RefKind.RELATED_AGENT)))
+        .group_by(refs.seq)
+    )
+    if before_seq is not None:
+        query = query.where(refs.seq < before_seq)
+    found = query.subquery()
+    rows = conn.execute(
+        select(*_COLUMNS, found.c.kind)
+        .select_from(found.join(statements, statements.c.seq == found.c.seq))
+        .where(statements.c.voided.is_(False))
+        .order_by(statements.c.seq.desc())
+        .limit(limit)
+    )
+    return [PersonStatement(StoredStatement(*row[:-1]), row[-1]) for row in rows]

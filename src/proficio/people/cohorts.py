@@ -1,0 +1,242 @@
+"""Cohorts: named runs of a program, with dates, due dates, target roles and members.
+
+Applying a cohort file (`cohort_file.read_cohort_file`) adds the cohorts it lists and updates
+those known, members included: a person no longer listed is marked removed (their row stays,
+so history shows they were enrolled), one listed again is enrolled again. Cohorts the file
+does not list are left alone. Nothing is stored unless every cohort passes: members must be
+active people, and nobody may be in two active cohorts of one program that overlap in time,
+whether both are in the file or one is already in the database. Callers own the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+
+from proficio.errors import NotFound
+from proficio.people.cohort_file import ACTIVE, CohortSpec, CohortsRejected, Problem
+from proficio.storage import cohorts as store
+from proficio.storage import people as people_store
+from proficio.storage.cohorts import CohortRow, MemberRow
+
+ENROLLED, REMOVED = "enrolled", "removed"
+_COMPARED = ("name", "program", "start_date", "end_date", "due_dates", "target_roles", "status")
+
+
+@dataclass(frozen=True)
+class Cohort:
+    cohort_id: str
+    name: str
+    program: str
+    start_date: str
+    end_date: str
+    due_dates: list[dict[str, str]]
+    target_roles: list[str]
+    status: str
+    members: list[MemberRow] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        body = {k: v for k, v in self.__dict__.items() if k != "members"}
+        body["members"] = [
+            {"person_id": m.person_id, "enrolled_on": m.enrolled_on, "status": m.status}
+            for m in self.members
+        ]
+        return body
+
+
+@dataclass
+class CohortChange:
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    members_added: list[str] = field(default_factory=list)
+    members_removed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CohortReport:
+    added: list[str] = field(default_factory=list)
+    updated: dict[str, CohortChange] = field(default_factory=dict)
+    unchanged: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": {
+                cohort_id: {
+                    "changes": {n: {"from": a, "to": b} for n, (a, b) in change.changes.items()},
+                    "members_added": change.members_added,
+                    "members_removed": change.members_removed,
+                }
+                for cohort_id, change in self.updated.items()
+            },
+            "unchanged": self.unchanged,
+        }
+
+
+def _row(spec: CohortSpec) -> CohortRow:
+    return CohortRow(
+        cohort_id=spec.cohort_id,
+        name=spec.name,
+        program=spec.program,
+        start_date=spec.start,
+        end_date=spec.end,
+        due_dates=spec.due_dates,
+        target_roles=spec.target_roles,
+        status=spec.status,
+    )
+
+
+def apply_cohorts(conn: Connection, *, cohorts: list[CohortSpec], today: dt.date) -> CohortReport:
+    """Store the file's cohorts and members (see the module docstring)."""
+    ids = [spec.cohort_id for spec in cohorts]
+    known = {row.cohort_id: row for row in store.find_cohorts(conn, cohort_ids=ids)}
+    members: dict[str, dict[str, MemberRow]] = {}
+    for member in store.members_of(conn, ids):
+        members.setdefault(member.cohort_id, {})[member.person_id] = member
+    problems = _check_people(conn, cohorts) + _check_overlaps(conn, cohorts)
+    if problems:
+        raise CohortsRejected(sorted(problems, key=lambda p: p.index))
+    report = CohortReport()
+    now_us = time.time_ns() // 1000
+    for spec in cohorts:
+        row, before = _row(spec), known.get(spec.cohort_id)
+        change = CohortChange()
+        if before is not None:
+            change.changes = {
+                n: (getattr(before, n), getattr(row, n))
+                for n in _COMPARED
+                if getattr(before, n) != getattr(row, n)
+            }
+        if before is None or change.changes:
+            store.save_cohort(conn, row, exists=before is not None, updated_us=now_us)
+        _apply_members(conn, spec, members.get(spec.cohort_id, {}), today, change)
+        if before is None:
+            report.added.append(spec.cohort_id)
+        elif change.changes or change.members_added or change.members_removed:
+            report.updated[spec.cohort_id] = change
+        else:
+            report.unchanged.append(spec.cohort_id)
+    return report
+
+
+def _apply_members(
+    conn: Connection,
+    spec: CohortSpec,
+    current: dict[str, MemberRow],
+    today: dt.date,
+    change: CohortChange,
+) -> None:
+    new = []
+    for person in spec.members:
+        member = current.get(person)
+        if member is None:
+            new.append(MemberRow(spec.cohort_id, person, today.isoformat(), ENROLLED))
+        elif member.status == REMOVED:
+            store.set_member(
+                conn,
+                cohort_id=spec.cohort_id,
+                person_id=person,
+                status=ENROLLED,
+                enrolled_on=today.isoformat(),
+            )
+        else:
+            continue
+        change.members_added.append(person)
+    store.insert_members(conn, new)
+    listed = set(spec.members)
+    for person, member in sorted(current.items()):
+        if member.status == ENROLLED and person not in listed:
+            store.set_member(
+                conn, cohort_id=spec.cohort_id, person_id=person, status=REMOVED, enrolled_on=None
+            )
+            change.members_removed.append(person)
+
+
+def _check_people(conn: Connection, cohorts: list[CohortSpec]) -> list[Problem]:
+    """Every member is a person of the directory, and active."""
+    everyone = sorted({p for spec in cohorts for p in spec.members})
+    statuses = people_store.statuses(conn, everyone)
+    problems = []
+    for spec in cohorts:
+        for i, person in enumerate(spec.members):
+            found = statuses.get(person)
+            if found is None:
+                problems.append(spec.member_problem(i, f"no person with id {person!r}"))
+            elif found[0] != ACTIVE:
+                problems.append(spec.member_problem(i, f"{person!r} is not active ({found[0]})"))
+    return problems
+
+
+def _check_overlaps(conn: Connection, cohorts: list[CohortSpec]) -> list[Problem]:
+    """Nobody in two active cohorts of one program at the same time: each file cohort against
+    the file's earlier cohorts and the database's cohorts the file does not list."""
+    in_file = {spec.cohort_id for spec in cohorts}
+    stored = [
+        row
+        for row in store.find_cohorts(conn, status=ACTIVE)
+        if row.cohort_id not in in_file
+        and row.program in {s.program for s in cohorts if s.status == ACTIVE}
+    ]
+    enrolled: dict[str, set[str]] = {}
+    for member in store.members_of(conn, [row.cohort_id for row in stored]):
+        if member.status == ENROLLED:
+            enrolled.setdefault(member.cohort_id, set()).add(member.person_id)
+    others: list[tuple[CohortRow, set[str], str]] = [
+        (row, enrolled.get(row.cohort_id, set()), "in the database") for row in stored
+    ]
+    problems = []
+    for spec in cohorts:
+        if spec.status == ACTIVE:
+            row = _row(spec)
+            for other, people, where in others:
+                if other.program != row.program or not _overlap(other, row):
+                    continue
+                for i, person in enumerate(spec.members):
+                    if person in people:
+                        reason = (
+                            f"{person!r} is already in cohort {other.cohort_id!r} ({where}) of "
+                            f"program {row.program!r}, {other.start_date} to {other.end_date}, "
+                            "which overlaps this one"
+                        )
+                        problems.append(spec.member_problem(i, reason))
+            others.append((row, set(spec.members), f"cohorts[{spec.index}] of the file"))
+    return problems
+
+
+def _overlap(a: CohortRow, b: CohortRow) -> bool:
+    return a.start_date <= b.end_date and b.start_date <= a.end_date
+
+
+def _with_members(conn: Connection, rows: list[CohortRow]) -> list[Cohort]:
+    members: dict[str, list[MemberRow]] = {}
+    for member in store.members_of(conn, [row.cohort_id for row in rows]):
+        members.setdefault(member.cohort_id, []).append(member)
+    return [Cohort(**_fields(row), members=members.get(row.cohort_id, [])) for row in rows]
+
+
+def _fields(row: CohortRow) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in CohortRow.__slots__}
+
+
+def list_cohorts(
+    conn: Connection, *, program: str | None = None, status: str | None = None
+) -> list[Cohort]:
+    """Cohorts by start date (members not loaded)."""
+    return [Cohort(**_fields(r)) for r in store.find_cohorts(conn, program=program, status=status)]
+
+
+def get_cohort(conn: Connection, *, cohort_id: str) -> Cohort:
+    """One cohort with its members, removed ones included (their status says so)."""
+    found = store.find_cohorts(conn, cohort_ids=[cohort_id])
+    if not found:
+        raise NotFound(f"no cohort with id {cohort_id!r}", field="cohort_id")
+    return _with_members(conn, found)[0]
+
+
+def cohorts_of_person(conn: Connection, *, person_id: str) -> list[Cohort]:
+    """The cohorts a person is enrolled in, by start date (members not loaded)."""
+    ids = store.cohort_ids_of_person(conn, person_id)
+    return [Cohort(**_fields(r)) for r in store.find_cohorts(conn, cohort_ids=ids)] if ids else []

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from proficio.auth.accounts import create_account
 from proficio.auth.credentials import create_credential
-from proficio.auth.sessions import create_token
+from proficio.auth.tokens import create_token
 from proficio.auth.web import CSRF_HEADER, SESSION_COOKIE
 from proficio.people.directory import apply_roster
 from proficio.people.roster import RosterRow

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from proficio.auth import accounts as account_service
 from proficio.auth import credentials as credential_service
-from proficio.auth import sessions as token_service
+from proficio.auth import tokens as token_service
 from proficio.errors import ConfigError, ProficioError
 from proficio.settings import Settings
 from proficio.storage.database import Database

@@ -21,7 +21,8 @@ from starlette.responses import Response
 
 from proficio.audit.log import Outcome, record_apart
 from proficio.auth.permissions import Actor
-from proficio.auth.sessions import SessionActor, session_actor, token_actor
+from proficio.auth.sessions import SessionActor, session_actor
+from proficio.auth.tokens import token_actor
 from proficio.context import context_of
 from proficio.errors import Forbidden, SignInRequired, Unauthorized
 from proficio.storage.database import Database

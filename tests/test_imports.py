@@ -511,9 +511,10 @@ def test_workers_store_exactly_what_the_sequential_path_stores(tmp_path: Path) -
                 authority={"objectType": "Agent", "account": {"homePage": HOME, "name": "t"}},
             )
             people = People({"E1": None, "E2": None, "E3": None})
-            report = import_file(
-                job, people=people, sink=DatabaseSink(db), workers=workers, parallel_from_rows=100
-            )
+            with DatabaseSink(db) as sink:
+                report = import_file(
+                    job, people=people, sink=sink, workers=workers, parallel_from_bytes=1000
+                )
             assert (report.rows, report.stored) == (len(lines), len(days))
             ids[workers] = [s["id"] for s in stored(db)]
         finally:

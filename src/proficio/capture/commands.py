@@ -63,11 +63,11 @@ def run_import(
     try:
         upgrade(database.engine)
         people = database.read_sync(People.load)
-        with _progress(path, show_progress) as progress:
+        with _progress(path, show_progress) as progress, DatabaseSink(database) as sink:
             return import_file(
                 job,
                 people=people,
-                sink=DatabaseSink(database),
+                sink=sink,
                 progress=progress,
                 # One core reads and stores while the others turn rows into statements.
                 workers=max(1, (os.cpu_count() or 1) - 1),

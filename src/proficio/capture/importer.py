@@ -24,26 +24,25 @@ from typing import IO, Any, Protocol
 import orjson
 
 from proficio.capture.mapping import Mapping
-from proficio.capture.pipeline import converted
+from proficio.capture.pipeline import Workers
 from proficio.capture.problems import MAX_REPORTED, ImportRejected, Problem
 from proficio.capture.profile import Profile
-from proficio.capture.reading import PROBLEMS_COLUMN, open_records
+from proficio.capture.reading import PROBLEMS_COLUMN, Records, open_records
 from proficio.capture.rows import People, RowChecker
 from proficio.capture.sources import Row, Source, StatementBuilder, source_for
 from proficio.errors import BadRequest
 from proficio.lrs.statements import PreparedStatement, prepare_statements
 
-CHUNK_ROWS = 2_000
-PARALLEL_FROM_ROWS = 20_000
+CHUNK_ROWS = 5_000  # rows per chunk, and so per transaction
+PARALLEL_FROM_BYTES = 2_000_000  # about 30,000 rows of a usage file
 XAPI_VERSION = "1.0.3"  # what imported statements are written as (nothing 2.0-only in them)
 
 
 class Sink(Protocol):
     """Where statements go: the CLI's own transactions, or the server's writer."""
 
-    def existing(self, ids: list[str]) -> set[str]: ...
-
-    def store(self, prepared: list[PreparedStatement]) -> None: ...
+    def store(self, prepared: list[PreparedStatement]) -> int:
+        """Store what is not stored yet; how many statements were new."""
 
 
 Progress = Callable[[int], None]  # bytes read since the last call
@@ -93,18 +92,20 @@ def import_file(
     sink: Sink,
     progress: Progress | None = None,
     workers: int = 0,
-    parallel_from_rows: int = PARALLEL_FROM_ROWS,
+    parallel_from_bytes: int = PARALLEL_FROM_BYTES,
 ) -> ImportReport:
     """Check, then store, one file (see the module docstring). With `workers`, rows are
-    turned into statements by that many processes while this one stores them."""
+    turned into statements by that many processes while this one reads the file and stores
+    them (for files of `parallel_from_bytes` or more: below, not worth a start)."""
     source = job.source
-    checker = RowChecker(source, job.mapping, people)
     report = ImportReport(kind=source.kind, shape=source.shape, file_sha256=_sha256(job.path))
-    _check_pass(job, checker, report, progress)
-    if report.rejected_rows and not job.skip_invalid:
-        raise ImportRejected(report.problems, total=report.problem_count)
-    parallel = workers if report.rows >= parallel_from_rows else 0  # else not worth a start
-    _store_pass(job, people, report, sink, progress, parallel)
+    convert = Converter(job, people, report.file_sha256)
+    parallel = workers if job.path.stat().st_size >= parallel_from_bytes else 0
+    with Workers(convert, parallel) as pool:
+        _check_pass(job, convert, report, progress)
+        if report.rejected_rows and not job.skip_invalid:
+            raise ImportRejected(report.problems, total=report.problem_count)
+        _store_pass(job, pool, report, sink, progress)
     return report
 
 
@@ -119,8 +120,32 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+Record = tuple[int, dict[str, str]]
+
+
+def _chunks(records: Records, progress: Progress | None) -> Iterator[list[Record]]:
+    """The file's records in chunks of CHUNK_ROWS, reporting progress as they are read."""
+    seen = 0
+    chunk: list[Record] = []
+    for record in records.rows:
+        chunk.append(record)
+        if len(chunk) == CHUNK_ROWS:
+            yield chunk
+            chunk = []
+            if progress is not None:
+                progress(records.position - seen)
+                seen = records.position
+    if chunk:
+        yield chunk
+    if progress is not None:
+        progress(records.position - seen)
+
+
 def _check_pass(
-    job: ImportJob, checker: RowChecker, report: ImportReport, progress: Progress | None
+    job: ImportJob,
+    convert: Converter,
+    report: ImportReport,
+    progress: Progress | None,
 ) -> None:
     separator = job.mapping.formats.list_separator
     with (
@@ -128,69 +153,44 @@ def _check_pass(
         _Rejects(job.reject_file) as rejects,
     ):
         if records.header is not None:
-            header_problems = checker.check_header(records.header)
+            header_problems = convert.checker.check_header(records.header)
             if header_problems:
                 raise ImportRejected(header_problems)
         rejects.start(records.header)
-        seen = 0
-        for line, record in records.rows:
-            report.rows += 1
-            checked = checker.check(line, record, json_keys=records.header is None)
-            if not isinstance(checked, Row):
+        json_keys = records.header is None
+        # In this process: sending rows to a worker costs more than checking them here, and
+        # the workers start up meanwhile.
+        for chunk in _chunks(records, progress):
+            rows, refused = convert.refused(chunk, json_keys)
+            report.rows += rows
+            for record, problems in refused:
                 report.rejected_rows += 1
-                report.problem_count += len(checked)
+                report.problem_count += len(problems)
                 room = MAX_REPORTED - len(report.problems)
-                report.problems += checked[: max(room, 0)]
-                rejects.write(record, checked)
-            if progress is not None and report.rows % 1000 == 0:
-                position = records.position
-                progress(position - seen)
-                seen = position
-        if report.rows == 0:
-            raise ImportRejected([Problem(1, "", "the file holds no rows")])
-        if progress is not None:
-            progress(records.position - seen)
+                report.problems += problems[: max(room, 0)]
+                rejects.write(record, problems)
+    if report.rows == 0:
+        raise ImportRejected([Problem(1, "", "the file holds no rows")])
     if job.reject_file is not None and report.rejected_rows:
         report.reject_file = str(job.reject_file)
 
 
 def _store_pass(
     job: ImportJob,
-    people: People,
+    pool: Workers,
     report: ImportReport,
     sink: Sink,
     progress: Progress | None,
-    workers: int,
 ) -> None:
-    convert = Converter(job, people, report.file_sha256)
-    with open_records(job.path, separator=job.mapping.formats.list_separator) as records:
+    separator = job.mapping.formats.list_separator
+
+    with open_records(job.path, separator=separator) as records:
         json_keys = records.header is None
-        seen = 0
-
-        def chunks() -> Iterator[list[tuple[int, dict[str, str]]]]:
-            nonlocal seen
-            chunk = []
-            for record in records.rows:
-                chunk.append(record)
-                if len(chunk) == CHUNK_ROWS:
-                    yield chunk
-                    chunk = []
-                    if progress is not None:
-                        progress(records.position - seen)
-                        seen = records.position
-            if chunk:
-                yield chunk
-
-        for prepared, made in converted(convert, chunks(), json_keys=json_keys, workers=workers):
+        for prepared, made in pool.map("statements", _chunks(records, progress), json_keys):
             report.statements += made
-            known = sink.existing([p.statement_id for p in prepared])
-            report.already_stored += len(known)
-            new = [p for p in prepared if p.statement_id not in known]
-            if new:
-                sink.store(new)
-                report.stored += len(new)
-        if progress is not None:
-            progress(records.position - seen)
+            new = sink.store(prepared) if prepared else 0
+            report.stored += new
+            report.already_stored += len(prepared) - new
 
 
 class Converter:
@@ -214,9 +214,22 @@ class Converter:
         # The checker holds closures: a worker process builds its own from the same inputs.
         return (Converter, (self.job, self.people, self.file_sha256))
 
-    def __call__(
-        self, records: list[tuple[int, dict[str, str]]], json_keys: bool
+    def refused(
+        self, records: list[Record], json_keys: bool
+    ) -> tuple[int, list[tuple[dict[str, str], list[Problem]]]]:
+        """How many records, and the refused ones with their problems."""
+        check = self.checker.check
+        refused = []
+        for line, record in records:
+            checked = check(line, record, json_keys=json_keys)
+            if not isinstance(checked, Row):
+                refused.append((record, checked))
+        return len(records), refused
+
+    def statements(
+        self, records: list[Record], json_keys: bool
     ) -> tuple[list[PreparedStatement], int]:
+        """The good records' statements, prepared, and how many they made (with repeats)."""
         build, builder, check = self.source.build, self.builder, self.checker.check
         statements: dict[str, dict[str, Any]] = {}
         made = 0

@@ -110,7 +110,8 @@ def build_demo(
                     "account": {"homePage": settings.public_url, "name": "proficio-demo"},
                 },
             )
-            report = import_file(job, people=people_index, sink=DatabaseSink(database), workers=1)
+            with DatabaseSink(database) as sink:
+                report = import_file(job, people=people_index, sink=sink, workers=1)
             say(f"{name}: {report.rows:,} rows, {report.stored:,} statements")
     accounts = demo_accounts(org)
     with database.transaction() as tx:

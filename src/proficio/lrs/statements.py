@@ -49,6 +49,24 @@ class PreparedStatement:
     # the bytes are None once they are in the blob store (`proficio.lrs.bodies`).
     attachment_bodies: dict[str, tuple[str, bytes | None, int]] = field(default_factory=dict)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Positional, without the per-object state dict a slots dataclass pickles by default:
+        # about 3 times faster to send to the writer process.
+        return (
+            PreparedStatement,
+            (
+                self.statement_id,
+                self.path,
+                self.is_voiding,
+                self.target_id,
+                self.refs,
+                self.body_json,
+                self.has_timestamp,
+                self.definitions,
+                self.attachment_bodies,
+            ),
+        )
+
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = orjson.loads(self.body_json)
         return body
@@ -116,11 +134,16 @@ def _context_activities_as_lists(statement: dict[str, Any]) -> None:
     statement["context"] = {**context, "contextActivities": lists}
 
 
-def statement_handler() -> Handler:
+def statement_handler(*, skip_stored: bool = False) -> Handler:
     """The writer process's statements handler, with its own key cache and clock: as the only
-    writer, its clock makes `stored` grow with insertion order."""
+    writer, its clock makes `stored` grow with insertion order. `skip_stored`: see
+    `store_statement_batches`."""
     return partial(
-        store_statement_batches, keys=KeyCache(), clock=StoredClock(), definitions=DefinitionCache()
+        store_statement_batches,
+        keys=KeyCache(),
+        clock=StoredClock(),
+        definitions=DefinitionCache(),
+        skip_stored=skip_stored,
     )
 
 
@@ -131,6 +154,7 @@ def store_statement_batches(
     keys: KeyCache,
     clock: StoredClock,
     definitions: DefinitionCache,
+    skip_stored: bool = False,
 ) -> list[list[str] | ProficioError]:
     """Store several independent batches in one transaction, as if one after the other.
 
@@ -139,12 +163,21 @@ def store_statement_batches(
     accepted from an earlier batch, is accepted again when it is the same statement and
     refused with 409 otherwise (Part Three 2.1.1, 2.1.2). The checks only read; everything
     accepted is then written with one round of SQL.
+
+    With `skip_stored` (importers, whose statement ids are derived from their content), a
+    statement whose id is stored already is skipped without comparing it, and each outcome
+    lists only the ids written.
     """
     conn = tx.conn
     if not clock.started:  # a new writer continues after whatever is stored
         clock.advance_to(store.max_stored_us(conn))
     ids = list(dict.fromkeys(p.statement_id for batch in batches for p in batch))
-    stored = store.get_statements(conn, ids)
+    if skip_stored:
+        present = store.existing_ids(conn, ids)
+        batches = [[p for p in batch if p.statement_id not in present] for batch in batches]
+        stored: dict[str, store.StoredStatement] = {}
+    else:
+        stored = store.get_statements(conn, ids)
     target_ids = list({p.target_id for batch in batches for p in batch if p.target_id})
     targets = store.get_statements(conn, target_ids)
     accepted: dict[str, PreparedStatement] = {}

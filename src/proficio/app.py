@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Literal
 
 from fastapi import FastAPI
@@ -67,7 +68,7 @@ def create_app(
             upgrade(db.engine)
         writer = Writer(
             settings.database_url,
-            handlers=writer_handlers,
+            handlers=partial(writer_handlers, account_home_pages=settings.account_home_pages),
             sqlite_synchronous=settings.sqlite_synchronous,
             start_method=writer_start_method,
         )

@@ -100,6 +100,14 @@ class Settings(BaseSettings):
             "first import."
         ),
     )
+    identity_account_home_pages: str = Field(
+        default="",
+        description=(
+            "Comma-separated homePages of systems whose xAPI accounts name people by HRIS id or "
+            "email (e.g. your LMS); their actors are linked to people as statements arrive. "
+            "PROFICIO_PUBLIC_URL is always one."
+        ),
+    )
     migrate_on_start: bool = Field(
         default=True, description="Apply database migrations when the app starts."
     )
@@ -128,6 +136,11 @@ class Settings(BaseSettings):
     @property
     def served_versions(self) -> XAPIVersions:
         return XAPIVersions(tuple(self.xapi_versions.split(",")))
+
+    @property
+    def account_home_pages(self) -> tuple[str, ...]:
+        listed = [h.strip() for h in self.identity_account_home_pages.split(",") if h.strip()]
+        return tuple(dict.fromkeys([self.public_url, *listed]))
 
     @property
     def is_sqlite(self) -> bool:

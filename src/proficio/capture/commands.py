@@ -17,6 +17,7 @@ from proficio.capture.reading import is_json_lines
 from proficio.capture.rows import People
 from proficio.capture.sinks import DatabaseSink
 from proficio.capture.sources import source_for
+from proficio.people.linking import statement_subscribers
 from proficio.settings import Settings
 from proficio.storage.database import Database
 from proficio.storage.migrate import upgrade
@@ -63,7 +64,13 @@ def run_import(
     try:
         upgrade(database.engine)
         people = database.read_sync(People.load)
-        with _progress(path, show_progress) as progress, DatabaseSink(database) as sink:
+        with (
+            _progress(path, show_progress) as progress,
+            DatabaseSink(
+                database,
+                subscribers=statement_subscribers(account_home_pages=settings.account_home_pages),
+            ) as sink,
+        ):
             return import_file(
                 job,
                 people=people,

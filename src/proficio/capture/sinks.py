@@ -3,7 +3,10 @@ the one `POST /xapi/statements` runs. `store` returns how many statements were n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from proficio.errors import ProficioError
+from proficio.events import Subscriber
 from proficio.lrs.statements import PreparedStatement, statement_handler
 from proficio.storage import statements as store
 from proficio.storage.database import Database
@@ -19,10 +22,10 @@ class DatabaseSink:
     it finished, and running it again stores them (docs/performance.md measures the gain).
     """
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, subscribers: Sequence[Subscriber] = ()) -> None:
         self.database = database
         self._writes = Database(database.url, sqlite_synchronous="NORMAL")
-        self._handler = statement_handler(skip_stored=True)
+        self._handler = statement_handler(skip_stored=True, subscribers=subscribers)
 
     def store(self, prepared: list[PreparedStatement]) -> int:
         with self._writes.transaction() as tx:

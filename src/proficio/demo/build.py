@@ -27,6 +27,7 @@ from proficio.demo.generate import DemoOrg, generate_demo
 from proficio.people.cohort_file import read_cohort_file
 from proficio.people.cohorts import apply_cohorts
 from proficio.people.directory import apply_roster
+from proficio.people.linking import statement_subscribers
 from proficio.people.roster import RosterMapping, read_roster
 from proficio.settings import Settings
 from proficio.storage import people as people_store
@@ -94,6 +95,7 @@ def build_demo(
             apply_cohorts(tx.conn, cohorts=read_cohort_file(folder / "cohorts.yaml"), today=today)
         say(f"{len(rows):,} people and {len(org.cohorts)} cohorts")
         people_index = database.read_sync(People.load)
+        subscribers = statement_subscribers(account_home_pages=settings.account_home_pages)
         for kind, name, mapping_name in SOURCES:
             mapping = (
                 Mapping.load(folder / mapping_name, kind=kind)
@@ -110,7 +112,7 @@ def build_demo(
                     "account": {"homePage": settings.public_url, "name": "proficio-demo"},
                 },
             )
-            with DatabaseSink(database) as sink:
+            with DatabaseSink(database, subscribers=subscribers) as sink:
                 report = import_file(job, people=people_index, sink=sink, workers=1)
             say(f"{name}: {report.rows:,} rows, {report.stored:,} statements")
     accounts = demo_accounts(org)

@@ -28,6 +28,13 @@ def ifi_key(agent: dict[str, Any]) -> str | None:
     return None
 
 
+def person_keys(agent: dict[str, Any]) -> tuple[str, ...]:
+    """The IFIs of the people an actor stands for: an Agent's own, or a Group's members' (a
+    Group's own IFI names the group, not a person)."""
+    people = agent.get("member", ()) if agent.get("objectType") == "Group" else (agent,)
+    return tuple(key for key in map(ifi_key, people) if key is not None)
+
+
 def identity_keys(agent: dict[str, Any]) -> set[str]:
     """Keys under which a statement about `agent` is found: its IFI and its members' IFIs."""
     keys: set[str] = set()

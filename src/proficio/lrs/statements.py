@@ -8,6 +8,7 @@ handler, run inside its transaction, never committing.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -15,7 +16,9 @@ from typing import Any
 import orjson
 
 from proficio.errors import BadRequest, Conflict, InvalidStatement, ProficioError
+from proficio.events import StatementsStored, Subscriber
 from proficio.lrs.activities import DefinitionCache, definitions_in, save_definitions
+from proficio.lrs.agents import person_keys
 from proficio.lrs.comparison import same_statement
 from proficio.lrs.refs import Ref, inheritable, statement_refs, statement_target
 from proficio.lrs.timestamps import StoredClock, iso_from_us
@@ -48,6 +51,8 @@ class PreparedStatement:
     # SHA-2 -> (content type, bytes, length) of the attachment bodies sent with the statement;
     # the bytes are None once they are in the blob store (`proficio.lrs.bodies`).
     attachment_bodies: dict[str, tuple[str, bytes | None, int]] = field(default_factory=dict)
+    # The IFIs of the people the actor stands for, for identity resolution (`events`).
+    actor_keys: tuple[str, ...] = ()
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Positional, without the per-object state dict a slots dataclass pickles by default:
@@ -64,6 +69,7 @@ class PreparedStatement:
                 self.has_timestamp,
                 self.definitions,
                 self.attachment_bodies,
+                self.actor_keys,
             ),
         )
 
@@ -117,6 +123,7 @@ def prepare_statements(
                 target_id=target_id,
                 refs=statement_refs(body),
                 definitions=definitions_in(body) if may_define else {},
+                actor_keys=person_keys(body["actor"]),
             )
         )
     return prepared
@@ -134,16 +141,19 @@ def _context_activities_as_lists(statement: dict[str, Any]) -> None:
     statement["context"] = {**context, "contextActivities": lists}
 
 
-def statement_handler(*, skip_stored: bool = False) -> Handler:
+def statement_handler(
+    *, skip_stored: bool = False, subscribers: Sequence[Subscriber] = ()
+) -> Handler:
     """The writer process's statements handler, with its own key cache and clock: as the only
-    writer, its clock makes `stored` grow with insertion order. `skip_stored`: see
-    `store_statement_batches`."""
+    writer, its clock makes `stored` grow with insertion order. `skip_stored` and
+    `subscribers`: see `store_statement_batches`."""
     return partial(
         store_statement_batches,
         keys=KeyCache(),
         clock=StoredClock(),
         definitions=DefinitionCache(),
         skip_stored=skip_stored,
+        subscribers=tuple(subscribers),
     )
 
 
@@ -155,6 +165,7 @@ def store_statement_batches(
     clock: StoredClock,
     definitions: DefinitionCache,
     skip_stored: bool = False,
+    subscribers: Sequence[Subscriber] = (),
 ) -> list[list[str] | ProficioError]:
     """Store several independent batches in one transaction, as if one after the other.
 
@@ -167,6 +178,8 @@ def store_statement_batches(
     With `skip_stored` (importers, whose statement ids are derived from their content), a
     statement whose id is stored already is skipped without comparing it, and each outcome
     lists only the ids written.
+
+    Each of `subscribers` then gets a `StatementsStored` event, in the same transaction.
     """
     conn = tx.conn
     if not clock.started:  # a new writer continues after whatever is stored
@@ -191,8 +204,12 @@ def store_statement_batches(
         accepted.update((p.statement_id, p) for p in new)
         outcomes.append([p.statement_id for p in batch])
     if accepted:
-        _write(tx, list(accepted.values()), keys=keys, clock=clock)
-        save_definitions(tx, definitions, (p.definitions for p in accepted.values()))
+        new = list(accepted.values())
+        _write(tx, new, keys=keys, clock=clock)
+        save_definitions(tx, definitions, (p.definitions for p in new))
+        event = StatementsStored(tx, new)
+        for subscriber in subscribers:
+            subscriber(event)
     return outcomes
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from proficio.errors import BadRequest, Conflict, NotFound
-from proficio.lrs.agents import ifi_key
+from proficio.lrs.agents import ifi_key, person_keys
 from proficio.storage import identities as store
 from proficio.storage import people as people_store
 from proficio.storage.identities import EventRow, IdentityRow
@@ -156,11 +156,7 @@ class ResolutionRules:
 def agent_identifiers(agents: Iterable[dict[str, Any]]) -> set[str]:
     """The identifiers of agents as people: an Agent's IFI, a Group's members' IFIs (a Group's
     own IFI names the group, never a person)."""
-    found: set[str] = set()
-    for agent in agents:
-        people = agent.get("member", ()) if agent.get("objectType") == "Group" else [agent]
-        found.update(key for key in map(ifi_key, people) if key is not None)
-    return found
+    return {key for agent in agents for key in person_keys(agent)}
 
 
 def resolve_actors(
@@ -180,6 +176,8 @@ def resolve_identifiers(
 ) -> LinkReport:
     held = store.owners(conn, sorted(set(identifiers)))
     unknown = sorted(set(identifiers) - set(held))
+    if not any(_candidate(i, rules) for i in unknown):
+        return LinkReport()  # nothing a rule could match: spare the directory scan
     merged_into: dict[str, str | None] = dict(people_store.merged(conn))
     by_email: dict[str, set[str]] = {}  # an email, or an IFI carrying it -> people
     for person_id, email in people_store.emails(conn):
@@ -199,6 +197,12 @@ def resolve_identifiers(
     for how, links in wanted.items():
         _link(conn, links, how=how, by=by, report=report)
     return report
+
+
+def _candidate(identifier: str, rules: ResolutionRules) -> bool:
+    if rules.by_email and kind_of(identifier) in ("mbox", "mbox_sha1sum"):
+        return True
+    return _account_name(identifier, rules) is not None
 
 
 def _account_name(identifier: str, rules: ResolutionRules) -> str | None:

@@ -528,3 +528,28 @@ def test_import_rejected_reports_at_most_fifty_problems_but_counts_all(
     path = write(tmp_path, "u.csv", USAGE_HEADER + "E9,2026-10-01,Copilot,yes,1,5,,yes\n" * 120)
     _, output = run("import", "usage", str(path), "--db", org)
     assert "120 problem(s), nothing imported" in output and "and 70 more" in output
+
+
+def test_progress_counts_every_byte_of_both_passes(org: str, tmp_path: Path) -> None:
+    rows = "".join(
+        f"E{1 + n % 3},2026-10-{1 + n % 28:02d},Copilot,yes,{n},1,,yes\n" for n in range(12_000)
+    )
+    path = write(tmp_path, "usage.csv", USAGE_HEADER + rows)
+    database = Database(org)
+    seen: list[int] = []
+    try:
+        job = ImportJob(
+            path=path,
+            mapping=Mapping(kind="usage"),
+            profile=Profile(),
+            home_page=HOME,
+            authority={"objectType": "Agent", "account": {"homePage": HOME, "name": "t"}},
+        )
+        with DatabaseSink(database) as sink:
+            import_file(
+                job, people=database.read_sync(People.load), sink=sink, progress=seen.append
+            )
+    finally:
+        database.close()
+    assert len(seen) > 4  # chunk by chunk, not once at the end
+    assert sum(seen) == 2 * path.stat().st_size

@@ -4,11 +4,13 @@ behaviour; every import in the audit log. Both databases."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from proficio.app import create_app
 from proficio.audit.log import Outcome, list_events
 from proficio.settings import Settings
 from proficio.storage.database import Database
@@ -46,11 +48,12 @@ def test_an_enablement_lead_imports_usage_and_the_lrs_serves_it(
     assert (again["stored"], again["already_stored"]) == (0, 1)
     events = db.read_sync(lambda c: list_events(c, action="imports:run"))
     assert len(events) == 2 and events[0].outcome == Outcome.SUCCEEDED
+    assert events[0].actor == f"account:{lead.account.id}"
     assert events[0].detail["stored"] == 0 and events[1].detail["stored"] == 1
 
 
 def test_a_bad_file_is_refused_whole_with_every_problem(
-    app_client: TestClient, org: Settings, lrs: XAPIClient
+    app_client: TestClient, org: Settings, lrs: XAPIClient, db: Database
 ) -> None:
     lead = client_as(app_client, org, ["enablement"])
     content = USAGE + "E3,2026-10-01,Copilot,yes,2,9,,yes\nE9,2026-10-01,Copilot,maybe,,,,yes\n"
@@ -58,6 +61,8 @@ def test_a_bad_file_is_refused_whole_with_every_problem(
     assert response.status_code == 400
     body = response.json()
     assert body["error"] == "import_rejected" and body["problem_count"] == 2
+    (refused,) = db.read_sync(lambda c: list_events(c, action="imports:run"))
+    assert refused.outcome == Outcome.FAILED and "2 problem(s)" in refused.detail["reason"]
     assert body["problems"] == [
         {"line": 3, "column": "person", "reason": "no person with the id 'E9' in the directory"},
         {"line": 3, "column": "active", "reason": "'maybe' is not yes or no"},
@@ -130,6 +135,34 @@ def test_bad_requests_name_the_part(
     response = lead.post(path, **request_kw)
     assert response.status_code == status, response.text
     assert response.json()["field"] == field
+
+
+def test_a_file_larger_than_the_limit_is_refused_even_without_a_length(
+    database_url: str,
+) -> None:
+    settings = Settings(database_url=database_url, max_import_bytes=2048)
+    create_test_people(settings)
+    with TestClient(create_app(settings)) as http:
+        lead = client_as(http, settings, ["enablement"])
+        big = USAGE + "E3,2026-10-01,Copilot,yes,2,9,,yes\n" * 100
+        body = b"".join(
+            [
+                b'--b\r\nContent-Disposition: form-data; name="file"; filename="u.csv"\r\n\r\n',
+                big.encode(),
+                b"\r\n--b--\r\n",
+            ]
+        )
+
+        def chunks() -> Iterator[bytes]:  # no Content-Length: sent chunked
+            yield from (body[i : i + 512] for i in range(0, len(body), 512))
+
+        response = lead.post(
+            "/api/imports/usage",
+            content=chunks(),
+            headers={"Content-Type": "multipart/form-data; boundary=b"},
+        )
+        assert response.status_code == 413, response.text
+        assert response.json()["field"] == "file"
 
 
 def test_only_enablement_and_admins_may_import(

@@ -14,12 +14,14 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
+from proficio.audit.log import list_events
 from proficio.capture.importer import ImportJob, import_file
 from proficio.capture.mapping import Mapping
 from proficio.capture.profile import Profile
 from proficio.capture.rows import People
 from proficio.capture.sinks import DatabaseSink
 from proficio.cli import main
+from proficio.errors import BadRequest
 from proficio.storage.database import Database
 from proficio.storage.migrate import upgrade
 
@@ -286,9 +288,12 @@ def test_reimporting_a_file_or_an_overlapping_export_stores_nothing_twice(
         + "E3,2026-10-01,Copilot,yes,2,9,,yes\n",
     )
     report = imported("usage", first, org)
-    assert (report["statements"], report["stored"]) == (3, 2)
+    assert (report["statements"], report["stored"]) == (2, 2)
     again = imported("usage", first, org)
     assert (again["stored"], again["already_stored"]) == (0, 2)
+    audited = db.read_sync(lambda c: list_events(c, action="imports:run"))
+    assert [e.detail["stored"] for e in audited] == [0, 2]  # newest first
+    assert all(e.actor.startswith("cli:") and e.resource == "import:usage" for e in audited)
     # Another export covering the same day, in another order, plus one new day.
     overlapping = write(
         tmp_path,
@@ -415,15 +420,15 @@ def test_a_mapping_renames_columns_fixes_values_and_reads_other_formats(
         tmp_path,
         "vendor.yaml",
         "kind: usage\nperson_by: email\n"
-        "columns: {person: User, date: Day, prompts: Prompt count, features: Features}\n"
-        "values: {tool: ChatGPT Enterprise, approved: yes, active: true}\n"
+        "columns: {person: User, prompts: Prompt count, features: Features}\n"
+        "values: {tool: ChatGPT Enterprise, approved: yes, active: true, date: 2026-10-21}\n"
         "ignore: [Team]\n"
         "date_format: '%d/%m/%Y'\nlist_separator: ','\n",
     )
     path = write(
         tmp_path,
         "vendor.csv",
-        'User,Day,Prompt count,Features,Team\nCY@example.com,21/10/2026,7,"chat,code",Ops\n',
+        'User,Prompt count,Features,Team\nCY@example.com,7,"chat,code",Ops\n',
     )
     imported("usage", path, org, "--mapping", str(mapping))
     (used,) = stored(db)
@@ -442,6 +447,11 @@ def test_a_mapping_renames_columns_fixes_values_and_reads_other_formats(
         ("shape: weekly\n", "mapping.shape: usage files come in the shapes daily, last_activity"),
         ("date_format: dd/mm\n", "mapping.date_format: must be a strftime format"),
         ("apps: {Copilot: {approved: yes}}\n", "mapping.apps.Copilot: needs the column"),
+        ("columns: {persn: User}\n", "mapping.columns.persn: not a field of usage files"),
+        ("values: {colour: red}\n", "mapping.values.colour: not a field of usage files"),
+        ("apps: {Copilot: {column: C}}\n", "mapping.apps: only a usage file of shape"),
+        ("shape: last_activity\n", "mapping.apps: name each app"),
+        ("values: {person: E3}\n", "column 'person': the mapping gives person one value"),
     ],
 )
 def test_a_bad_mapping_is_one_sentence_naming_the_setting(
@@ -553,3 +563,73 @@ def test_progress_counts_every_byte_of_both_passes(org: str, tmp_path: Path) -> 
         database.close()
     assert len(seen) > 4  # chunk by chunk, not once at the end
     assert sum(seen) == 2 * path.stat().st_size
+
+
+@pytest.mark.parametrize(
+    ("kind", "content", "problem"),
+    [
+        (
+            "usage",
+            USAGE_HEADER + "E2,2026-10-01,Copilot,yes,1,99999999999999999999999,,yes\n",
+            "column 'prompts': 99999999999999999999999 is too large",
+        ),
+        (
+            "lms",
+            "person,course_id,outcome,score,max_score,timestamp\nE2,c1,passed,0,0,2026-09-14\n",
+            "column 'max_score': must be above 0",
+        ),
+        (
+            "lms",
+            "person,course_id,outcome,time_spent_minutes,timestamp\nE2,c1,completed,1e300,2026-09-14\n",
+            "column 'time_spent_minutes': '1e300' is not a number Proficio can store",
+        ),
+        (
+            "lms",
+            "person,course_id,outcome,timestamp\nE2,c1,completed,0001-01-01T00:00:00+01:00\n",
+            "column 'timestamp': '0001-01-01T00:00:00+01:00' is not in the years 1900 to 2999",
+        ),
+        (
+            "workflow",
+            "person,workflow,repeatable,date\nE2,triage,yes,9999-12-31T23:00:00-05:00\n",
+            "is not in the years 1900 to 2999",
+        ),
+    ],
+)
+def test_values_a_statement_cannot_carry_are_refused_in_the_first_pass(
+    org: str, db: Database, tmp_path: Path, kind: str, content: str, problem: str
+) -> None:
+    # 6,000 good rows first: a value caught only while storing would leave them stored.
+    good = "".join(
+        f"E3,2026-{1 + n // 28 % 12:02d}-{1 + n % 28:02d},Copilot,yes,{n},1,,yes\n"
+        for n in range(6_000)
+    )
+    if kind == "usage":
+        content = USAGE_HEADER + good + content.split("\n", 1)[1]
+    path = write(tmp_path, f"{kind}.csv", content)
+    code, output = run("import", kind, str(path), "--db", org)
+    assert code == 1 and "Traceback" not in output
+    assert problem in output
+    assert stored(db) == []
+
+
+def test_a_row_the_checks_let_through_is_named_not_a_traceback(
+    org: str, db: Database, tmp_path: Path
+) -> None:
+    # An activity id the builder cannot make into an IRI would be a bug in a check; the
+    # import still stops with the row's line. Force one through a mapping value.
+    path = write(tmp_path, "wf.csv", "person,workflow,repeatable,date\nE2,ok,yes,2026-10-01\n")
+    job = ImportJob(
+        path=path,
+        mapping=Mapping(kind="workflow"),
+        profile=Profile(),
+        home_page="not an iri",  # makes every activity id invalid
+        authority={"objectType": "Agent", "account": {"homePage": HOME, "name": "t"}},
+    )
+    database = Database(org)
+    try:
+        with DatabaseSink(database) as sink, pytest.raises(BadRequest) as caught:
+            import_file(job, people=database.read_sync(People.load), sink=sink)
+    finally:
+        database.close()
+    assert caught.value.message.startswith("file: line 2 cannot be stored (statements[0].")
+    assert "0 statements of earlier lines were stored" in caught.value.message

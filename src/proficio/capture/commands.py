@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import sys
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from proficio.audit.log import Outcome, record_apart
 from proficio.capture.importer import ImportJob, ImportReport, Progress, import_file
 from proficio.capture.mapping import Mapping
 from proficio.capture.profile import Profile
@@ -17,6 +19,7 @@ from proficio.capture.reading import is_json_lines
 from proficio.capture.rows import People
 from proficio.capture.sinks import DatabaseSink
 from proficio.capture.sources import source_for
+from proficio.errors import ProficioError
 from proficio.people.linking import statement_subscribers
 from proficio.settings import Settings
 from proficio.storage.database import Database
@@ -64,23 +67,40 @@ def run_import(
     try:
         upgrade(database.engine)
         people = database.read_sync(People.load)
-        with (
-            _progress(path, show_progress) as progress,
-            DatabaseSink(
-                database,
-                subscribers=statement_subscribers(account_home_pages=settings.account_home_pages),
-            ) as sink,
-        ):
-            return import_file(
-                job,
-                people=people,
-                sink=sink,
-                progress=progress,
-                # One core reads and stores while the others turn rows into statements.
-                workers=max(1, (os.cpu_count() or 1) - 1),
-            )
+        subscribers = statement_subscribers(account_home_pages=settings.account_home_pages)
+        try:
+            with (
+                _progress(path, show_progress) as progress,
+                DatabaseSink(database, subscribers=subscribers) as sink,
+            ):
+                report = import_file(
+                    job,
+                    people=people,
+                    sink=sink,
+                    progress=progress,
+                    # One core reads and stores while the others turn rows into statements.
+                    workers=max(1, (os.cpu_count() or 1) - 1),
+                )
+        except ProficioError as exc:
+            _audit(database, kind, Outcome.FAILED, {"file": str(path), "reason": exc.message[:500]})
+            raise
+        summary = {k: v for k, v in report.to_dict().items() if not isinstance(v, list | dict)}
+        _audit(database, kind, Outcome.SUCCEEDED, {"file": str(path), **summary})
+        return report
     finally:
         database.close()
+
+
+def _audit(database: Database, kind: str, outcome: Outcome, detail: dict[str, object]) -> None:
+    """Every import from the command line, done or refused, in the audit log."""
+    record_apart(
+        database.engine,
+        actor=f"cli:{getpass.getuser()}",
+        action="imports:run",
+        resource=f"import:{kind}",
+        outcome=outcome,
+        detail=detail,
+    )
 
 
 @contextmanager

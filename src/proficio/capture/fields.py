@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 TRUE_WORDS = frozenset({"yes", "y", "true", "1"})
+# What a statement can carry: JSON numbers exact as integers, dates a learning record can have.
+LARGEST = 2**53
+YEARS = (1900, 2999)
 FALSE_WORDS = frozenset({"no", "n", "false", "0"})
 
 
@@ -57,11 +60,18 @@ def text(value: str, _: Formats) -> str:
     return value
 
 
+def _plausible(value: str, year: int) -> None:
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise ValueError(f"{value!r} is not in the years {YEARS[0]} to {YEARS[1]}")
+
+
 def date(value: str, formats: Formats) -> dt.date:
     try:
-        return dt.datetime.strptime(value, formats.date_format).date()
+        day = dt.datetime.strptime(value, formats.date_format).date()
     except ValueError:
         raise ValueError(f"{value!r} is not a date in the format {formats.date_format}") from None
+    _plausible(value, day.year)
+    return day
 
 
 def timestamp(value: str, formats: Formats) -> dt.datetime:
@@ -76,7 +86,9 @@ def timestamp(value: str, formats: Formats) -> dt.datetime:
                 f"{value!r} is neither an ISO 8601 date-time nor a date in the format "
                 f"{formats.date_format}"
             ) from None
+        _plausible(value, day.year)
         return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+    _plausible(value, parsed.year)
     if parsed.tzinfo is None:
         if len(value) <= 10:  # a bare ISO date
             return parsed.replace(tzinfo=dt.UTC)
@@ -100,6 +112,8 @@ def integer(low: int | None = None, high: int | None = None) -> Parser:
         except ValueError:
             raise ValueError(f"{value!r} is not a whole number") from None
         _check_range(value, number, low, high)
+        if abs(number) >= LARGEST:
+            raise ValueError(f"{value} is too large")
         return number
 
     return parse
@@ -111,8 +125,8 @@ def number(low: float | None = None, high: float | None = None) -> Parser:
             got = float(value)
         except ValueError:
             raise ValueError(f"{value!r} is not a number") from None
-        if not math.isfinite(got):
-            raise ValueError(f"{value!r} is not a finite number")
+        if not math.isfinite(got) or abs(got) >= LARGEST:
+            raise ValueError(f"{value!r} is not a number Proficio can store (too large)")
         _check_range(value, got, low, high)
         return got
 

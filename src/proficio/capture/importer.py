@@ -30,7 +30,7 @@ from proficio.capture.profile import Profile
 from proficio.capture.reading import PROBLEMS_COLUMN, Records, open_records
 from proficio.capture.rows import People, RowChecker
 from proficio.capture.sources import Row, Source, StatementBuilder, source_for
-from proficio.errors import BadRequest
+from proficio.errors import BadRequest, ProficioError
 from proficio.lrs.statements import PreparedStatement, prepare_statements
 
 CHUNK_ROWS = 5_000  # rows per chunk, and so per transaction
@@ -56,8 +56,8 @@ class ImportReport:
     rows: int = 0
     rejected_rows: int = 0
     problem_count: int = 0  # all of them; `problems` holds the first MAX_REPORTED
-    statements: int = 0  # statements the good rows make
-    stored: int = 0  # of which new
+    statements: int = 0  # distinct statements the good rows make: stored + already_stored
+    stored: int = 0
     already_stored: int = 0
     problems: list[Problem] = field(default_factory=list)
     reject_file: str | None = None
@@ -105,7 +105,15 @@ def import_file(
         _check_pass(job, convert, report, progress)
         if report.rejected_rows and not job.skip_invalid:
             raise ImportRejected(report.problems, total=report.problem_count)
-        _store_pass(job, pool, report, sink, progress)
+        try:
+            _store_pass(job, pool, report, sink, progress)
+        except RowNotStorable as exc:
+            raise BadRequest(
+                f"line {exc.line} cannot be stored ({exc.detail}); "
+                f"{report.stored} statements of earlier lines were stored: fix the row and "
+                "import the file again (nothing is stored twice)",
+                field="file",
+            ) from None
     return report
 
 
@@ -186,11 +194,25 @@ def _store_pass(
 
     with open_records(job.path, separator=separator) as records:
         json_keys = records.header is None
-        for prepared, made in pool.map("statements", _chunks(records, progress), json_keys):
-            report.statements += made
+        for prepared, _ in pool.map("statements", _chunks(records, progress), json_keys):
+            report.statements += len(prepared)
             new = sink.store(prepared) if prepared else 0
             report.stored += new
             report.already_stored += len(prepared) - new
+
+
+class RowNotStorable(BadRequest):
+    """A row passed the checks but makes no valid statement (a check is missing: a bug)."""
+
+    code = "import_stopped"
+
+    def __init__(self, line: int, detail: str) -> None:
+        self.line = line
+        self.detail = detail
+        super().__init__(f"line {line} cannot be stored ({detail})", field="file")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (RowNotStorable, (self.line, self.detail))
 
 
 class Converter:
@@ -214,6 +236,15 @@ class Converter:
         # The checker holds closures: a worker process builds its own from the same inputs.
         return (Converter, (self.job, self.people, self.file_sha256))
 
+    def _prepare(self, statements: list[dict[str, Any]]) -> list[PreparedStatement]:
+        return prepare_statements(
+            statements,
+            authority=self.job.authority,
+            version=XAPI_VERSION,
+            batch=True,
+            may_define=True,
+        )
+
     def refused(
         self, records: list[Record], json_keys: bool
     ) -> tuple[int, list[tuple[dict[str, str], list[Problem]]]]:
@@ -232,22 +263,31 @@ class Converter:
         """The good records' statements, prepared, and how many they made (with repeats)."""
         build, builder, check = self.source.build, self.builder, self.checker.check
         statements: dict[str, dict[str, Any]] = {}
+        lines: dict[str, int] = {}
         made = 0
         for line, record in records:
             row = check(line, record, json_keys=json_keys)
             if isinstance(row, Row):
-                for statement in build(row, builder):
+                try:
+                    built = build(row, builder)
+                except (ValueError, TypeError, OverflowError) as exc:
+                    raise RowNotStorable(line, str(exc)) from None
+                for statement in built:
                     made += 1
                     statements.setdefault(statement["id"], statement)  # a row repeated
+                    lines.setdefault(statement["id"], line)
         if not statements:
             return [], made
-        prepared = prepare_statements(
-            list(statements.values()),
-            authority=self.job.authority,
-            version=XAPI_VERSION,
-            batch=True,
-            may_define=True,
-        )
+        try:
+            prepared = self._prepare(list(statements.values()))
+        except ProficioError:
+            # Name the row: prepare its statements one by one.
+            for statement_id, statement in statements.items():
+                try:
+                    self._prepare([statement])
+                except ProficioError as exc:
+                    raise RowNotStorable(lines[statement_id], exc.message) from None
+            raise
         # Rows repeat the same tools and courses: the writer needs each definition once per
         # chunk, not with every statement (a changed one is kept, in order).
         sent: dict[str, bytes] = {}

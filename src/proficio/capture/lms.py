@@ -20,12 +20,14 @@ FIELDS = (
     ),
     f.optional("score", f.number(0), "the score obtained", layout="number"),
     f.optional("max_score", f.number(0), "the highest score possible (100)", layout="number"),
-    f.optional("time_spent_minutes", f.number(0), "time spent", layout="number"),
+    f.optional("time_spent_minutes", f.number(0, 525_600), "time spent", layout="number"),
     f.Field("timestamp", f.timestamp, "when it happened", layout="date-time or date"),
 )
 
 
 def check(row: Row) -> None:
+    if row.get("max_score") == 0:
+        raise f.Invalid("max_score", "must be above 0")
     score, top = row.get("score"), row.get("max_score", 100.0)
     if score is not None and score > top:
         raise f.Invalid("score", f"{score:g} is above the maximum score {top:g}")
@@ -54,7 +56,8 @@ def build(row: Row, b: StatementBuilder) -> list[Statement]:
             result["score"]["scaled"] = round(score / top, 4)
     minutes = row.get("time_spent_minutes")
     if minutes is not None:
-        result["duration"] = f"PT{round(minutes * 60, 2):g}S"
+        seconds = f"{minutes * 60:.2f}".rstrip("0").rstrip(".")
+        result["duration"] = f"PT{seconds}S"
     return [
         b.statement(
             row,

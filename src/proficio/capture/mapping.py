@@ -18,6 +18,7 @@ Fields left out of `columns` keep their own name. docs/imports.md documents each
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,20 +107,24 @@ class Mapping:
             shape=shape,
             person_by=person_by,
             columns=_names(raw.get("columns"), "mapping.columns"),
-            values=_names(raw.get("values"), "mapping.values", scalars=True),
+            values=_names(raw.get("values"), "mapping.values", scalars=True, dates=date_format),
             ignore=frozenset(ignore),
             formats=Formats(date_format=date_format, list_separator=separator),
             apps=_apps(raw.get("apps")),
         )
 
 
-def _names(raw: Any, where: str, *, scalars: bool = False) -> dict[str, str]:
+def _names(
+    raw: Any, where: str, *, scalars: bool = False, dates: str = "%Y-%m-%d"
+) -> dict[str, str]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
         raise BadRequest("must map field names to column names", field=where)
     out: dict[str, str] = {}
     for key, value in raw.items():
+        if scalars and isinstance(value, dt.date):  # YAML reads 2026-11-01 as a date
+            value = value.strftime(dates)
         if scalars and isinstance(value, bool):
             value = "yes" if value else "no"
         elif scalars and isinstance(value, int | float):

@@ -18,11 +18,12 @@ import anyio.to_thread
 import orjson
 import yaml
 from fastapi import APIRouter, Depends
+from sqlalchemy import Connection
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from proficio.audit.log import Outcome, record_event
+from proficio.audit.log import Outcome, record_apart, record_event
 from proficio.auth.permissions import ORGANISATION, Action, Actor, ensure_permission
 from proficio.auth.web import current_actor
 from proficio.capture.importer import ImportJob, import_file
@@ -32,13 +33,15 @@ from proficio.capture.rows import People
 from proficio.capture.sinks import WriterSink
 from proficio.capture.sources import KINDS, source_for
 from proficio.context import AppContext, context_of
-from proficio.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from proficio.errors import BadRequest, PayloadTooLarge, ProficioError, UnsupportedMediaType
 from proficio.people.cohort_file import read_cohort_file
 from proficio.people.cohorts import apply_cohorts
 from proficio.people.directory import apply_roster
 from proficio.people.roster import RosterMapping, read_roster
 
 FILE_KINDS = ("hris", "cohorts", *KINDS)
+# What else a kind of import changes, beyond running an import.
+WRITES = {"hris": (Action.PEOPLE_WRITE,), "cohorts": (Action.COHORTS_WRITE,)}
 _FIELDS = frozenset({"file", "mapping", "skip_invalid"})
 
 
@@ -52,7 +55,13 @@ async def post_import(
     ctx = context_of(request)
     if kind not in FILE_KINDS:
         raise BadRequest(f"not a kind of import (kinds: {', '.join(FILE_KINDS)})", field="kind")
-    await ctx.db.read(lambda c: ensure_permission(c, actor, Action.IMPORTS_RUN, ORGANISATION))
+    actions = (Action.IMPORTS_RUN, *WRITES.get(kind, ()))
+
+    def allowed(conn: Connection) -> None:
+        for action in actions:
+            ensure_permission(conn, actor, action, ORGANISATION)
+
+    await ctx.db.read(allowed)
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > ctx.settings.max_import_bytes:
         raise PayloadTooLarge(
@@ -72,6 +81,11 @@ async def post_import(
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise BadRequest("send the export as a file part named `file`", field="file")
+        if (upload.size or 0) > ctx.settings.max_import_bytes:  # sent without a length
+            raise PayloadTooLarge(
+                f"larger than PROFICIO_MAX_IMPORT_BYTES ({ctx.settings.max_import_bytes})",
+                field="file",
+            )
         mapping_text = await _text(form.get("mapping"))
         skip_invalid = _flag(form.get("skip_invalid"))
         with tempfile.TemporaryDirectory(prefix="proficio-import-") as directory:
@@ -128,7 +142,39 @@ def _run(
     mapping_text: str | None,
     skip_invalid: bool,
 ) -> dict[str, Any]:
-    """The import, in a worker thread; each import is recorded in the audit log."""
+    """The import, in a worker thread; each import, done or refused, is in the audit log."""
+    try:
+        body = _import(ctx, actor, kind, path, mapping_text, skip_invalid)
+    except ProficioError as exc:
+        record_apart(
+            ctx.db.engine,
+            actor=str(actor),
+            action=Action.IMPORTS_RUN.value,
+            resource=f"import:{kind}",
+            outcome=Outcome.FAILED,
+            detail={"reason": exc.message[:500]},
+        )
+        raise
+    with ctx.db.transaction() as tx:
+        record_event(
+            tx.conn,
+            actor=str(actor),
+            action=Action.IMPORTS_RUN.value,
+            resource=f"import:{kind}",
+            outcome=Outcome.SUCCEEDED,
+            detail={k: v for k, v in body.items() if not isinstance(v, list | dict)},
+        )
+    return body
+
+
+def _import(
+    ctx: AppContext,
+    actor: Actor,
+    kind: str,
+    path: Path,
+    mapping_text: str | None,
+    skip_invalid: bool,
+) -> dict[str, Any]:
     if kind == "hris":
         body = _roster(ctx, path, mapping_text)
     elif kind == "cohorts":
@@ -147,15 +193,6 @@ def _run(
         )
         people = ctx.db.read_sync(People.load)
         body = import_file(job, people=people, sink=WriterSink(ctx.db, ctx.writer)).to_dict()
-    with ctx.db.transaction() as tx:
-        record_event(
-            tx.conn,
-            actor=str(actor),
-            action=Action.IMPORTS_RUN.value,
-            resource=f"import:{kind}",
-            outcome=Outcome.SUCCEEDED,
-            detail={k: v for k, v in body.items() if not isinstance(v, list | dict)},
-        )
     return body
 
 

@@ -16,6 +16,7 @@ from proficio.capture.mapping import Mapping
 from proficio.capture.problems import Problem
 from proficio.capture.reading import PROBLEMS_COLUMN
 from proficio.capture.sources import Row, Source
+from proficio.errors import BadRequest
 from proficio.storage import people as people_store
 
 _CACHED_VALUES = 10_000
@@ -44,12 +45,32 @@ class People:
         return value
 
 
+def _check_mapping(source: Source, mapping: Mapping, fields: tuple[Field, ...]) -> None:
+    """What a mapping names must be this source's: a misspelt field is an error, not a
+    setting silently ignored."""
+    names = [f.name for f in fields if f.column is None]
+    for setting, given in (("columns", mapping.columns), ("values", mapping.values)):
+        unknown = sorted(set(given) - set(names))
+        if unknown:
+            raise BadRequest(
+                f"not a field of {source.kind} files (fields: {', '.join(names)})",
+                field=f"mapping.{setting}.{unknown[0]}",
+            )
+    if mapping.apps and source.extra_fields is None:
+        raise BadRequest(
+            "only a usage file of shape last_activity lists apps", field="mapping.apps"
+        )
+    if source.extra_fields is not None and not mapping.apps:
+        raise BadRequest("name each app and its last-activity column", field="mapping.apps")
+
+
 class RowChecker:
     def __init__(self, source: Source, mapping: Mapping, people: People) -> None:
         self.source = source
         self.mapping = mapping
         self.people = people
         self.fields: tuple[Field, ...] = source.fields_for(mapping)
+        _check_mapping(source, mapping, self.fields)
         self.column = {f.name: f.column or mapping.column(f.name) for f in self.fields}
         self._checked_keys: dict[frozenset[str], list[Problem]] = {}
         # Per field: name, column, the value the mapping fixes (or None), whether a row may
@@ -101,6 +122,11 @@ class RowChecker:
             if c not in known
         ]
         present = set(header)
+        problems += [
+            Problem(line, self.column[name], f"the mapping gives {name} one value for every row")
+            for name in self.mapping.values
+            if self.column[name] in present
+        ]
         problems += [
             Problem(line, self.column[f.name], f"required column for {f.name} is missing")
             for f in self.fields

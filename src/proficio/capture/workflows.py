@@ -10,7 +10,7 @@ FIELDS = (
     f.Field("workflow", f.text, "the recurring workflow, e.g. monthly-close-commentary"),
     f.optional("use_case", f.text, "what AI did in it, e.g. first draft"),
     f.Field("repeatable", f.boolean, "can be repeated as is", layout="yes or no"),
-    f.optional("minutes_saved", f.number(0), "minutes saved per run", layout="number"),
+    f.optional("minutes_saved", f.number(0, 525_600), "minutes saved per run", layout="number"),
     f.optional(
         "quality_change",
         f.choice("better", "same", "worse"),

@@ -276,7 +276,7 @@ def test_a_persons_statements_are_those_of_their_identifiers_newest_first(
         (first, RefKind.AGENT),
     ]
     page = db.read_sync(lambda c: statements_of_person(c, person_id="E3", limit=2))
-    rest = ids_of_person(db, "E3", before_seq=page[-1].statement.seq)
+    rest = ids_of_person(db, "E3", before=(page[-1].timestamp_us, page[-1].statement.seq))
     assert [r.statement.statement_id for r in page] + rest == [by_account, taught, first]
     assert ids_of_person(db, "E2") == [other]
     void = {

@@ -178,3 +178,24 @@ def test_sensitive_attributes_need_the_explicit_grant(
     auditor = client_as(app_client, org, ["enablement"], grants=["people:read_sensitive"])
     response = auditor.get("/api/people/E3/sensitive")
     assert response.status_code == 200 and response.json()["attributes"] == []
+
+
+def test_a_timeline_orders_by_when_things_happened_not_when_they_were_stored(
+    app_client: TestClient, org: Settings, lrs: XAPIClient
+) -> None:
+    def at(day: str, slug: str) -> dict[str, object]:
+        return {
+            **statement(slug=slug),
+            "actor": {"account": {"homePage": HOME, "name": "E3"}},
+            "timestamp": f"2026-10-{day}T09:00:00+02:00",
+        }
+
+    # Imported history arrives out of order: the October 20 statement is stored first.
+    late, early, middle = (
+        lrs.post(at(d, s)).json()[0] for d, s in (("20", "a"), ("01", "b"), ("10", "c"))
+    )
+    admin = client_as(app_client, org, ["admin"])
+    first = admin.get("/api/people/E3/timeline?limit=2").json()
+    assert [i["statement_id"] for i in first["items"]] == [late, middle]
+    rest = admin.get(first["more"]).json()
+    assert [i["statement_id"] for i in rest["items"]] == [early] and rest["more"] is None

@@ -9,11 +9,12 @@ import json
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 
 from proficio.storage import statements as store
 from proficio.storage.database import Database, refresh_statistics
 from proficio.storage.keys import KeyCache, intern_keys, lookup_keys
-from proficio.storage.migrate import current_revision, head_revision
+from proficio.storage.migrate import current_revision, head_revision, upgrade
 from proficio.storage.schema import metadata
 from proficio.storage.writer_process import StatisticsSchedule
 
@@ -28,6 +29,7 @@ def _row(n: int, *, refs: set[tuple[int, str]], target: str | None = None) -> st
         target_id=target,
         body=f'{{"n": {n}, "text": "caf\\u00e9 \\"quoted\\""}}',
         refs=refs,
+        timestamp_us=1_000_000 + n,
     )
 
 
@@ -122,3 +124,27 @@ def test_statistics_schedule_grows_then_steps() -> None:
     assert schedule.due(90_000)  # 100,000
     assert not schedule.due(StatisticsSchedule.STEP - 1)
     assert schedule.due(1)
+
+
+def test_migration_0007_fills_in_when_stored_statements_happened(database_url: str) -> None:
+    database = Database(database_url)
+    try:
+        upgrade(database.engine, "0006")
+        with database.engine.begin() as conn:
+            for seq, body in (
+                (1, '{"id": "a", "timestamp": "2026-10-01T10:00:00+02:00"}'),
+                (2, '{"id": "b"}'),
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO statements (seq, statement_id, stored_us, voided, "
+                        "is_voiding, body) VALUES (:seq, :id, :stored, false, false, :body)"
+                    ),
+                    {"seq": seq, "id": f"id-{seq}", "stored": 5_000_000 + seq, "body": body},
+                )
+        upgrade(database.engine)
+        with database.engine.connect() as conn:
+            rows = conn.execute(text("SELECT seq, timestamp_us FROM statements ORDER BY seq")).all()
+    finally:
+        database.close()
+    assert [tuple(r) for r in rows] == [(1, 1_790_841_600_000_000), (2, 5_000_002)]

@@ -21,8 +21,9 @@ from proficio.lrs.activities import DefinitionCache, definitions_in, save_defini
 from proficio.lrs.agents import person_keys
 from proficio.lrs.comparison import same_statement
 from proficio.lrs.refs import Ref, inheritable, statement_refs, statement_target
-from proficio.lrs.timestamps import StoredClock, iso_from_us
+from proficio.lrs.timestamps import StoredClock, iso_from_us, us_from_datetime
 from proficio.lrs.validation import validate_statement
+from proficio.lrs.validation_formats import parse_timestamp
 from proficio.storage import statements as store
 from proficio.storage.attachments import save_attachments
 from proficio.storage.keys import KeyCache
@@ -53,6 +54,8 @@ class PreparedStatement:
     attachment_bodies: dict[str, tuple[str, bytes | None, int]] = field(default_factory=dict)
     # The IFIs of the people the actor stands for, for identity resolution (`events`).
     actor_keys: tuple[str, ...] = ()
+    # When it happened, from `timestamp` (None: it happened when stored).
+    timestamp_us: int | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Positional, without the per-object state dict a slots dataclass pickles by default:
@@ -70,6 +73,7 @@ class PreparedStatement:
                 self.definitions,
                 self.attachment_bodies,
                 self.actor_keys,
+                self.timestamp_us,
             ),
         )
 
@@ -124,6 +128,11 @@ def prepare_statements(
                 refs=statement_refs(body),
                 definitions=definitions_in(body) if may_define else {},
                 actor_keys=person_keys(body["actor"]),
+                timestamp_us=(
+                    us_from_datetime(parse_timestamp(body["timestamp"]))
+                    if "timestamp" in body
+                    else None
+                ),
             )
         )
     return prepared
@@ -265,6 +274,7 @@ def _write(tx: Tx, new: list[PreparedStatement], *, keys: KeyCache, clock: Store
                 target_id=p.target_id,
                 body=p.stored_body(iso_from_us(stored_us)),
                 refs=refs,
+                timestamp_us=stored_us if p.timestamp_us is None else p.timestamp_us,
             )
         )
     store.insert_statements(tx, keys, rows)

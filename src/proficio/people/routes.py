@@ -62,9 +62,13 @@ async def get_person(request: Request, person_id: str, actor: CurrentActor) -> R
 async def get_timeline(request: Request, person_id: str, actor: CurrentActor) -> Response:
     _known_params(request, ("before", "limit"))
     raw = request.query_params.get("before")
-    if raw is not None and not raw.isdigit():
-        raise BadRequest("must be the `more` link's value, a whole number", field="before")
-    before, limit = (int(raw) if raw else None), _limit(request, 50)
+    before = None
+    if raw is not None:
+        when, _, seq = raw.partition(".")
+        if not (when.lstrip("-").isdigit() and seq.isdigit()):
+            raise BadRequest("must be the value the `more` link gives", field="before")
+        before = (int(when), int(seq))
+    limit = _limit(request, 50)
     items, last = await context_of(request).db.read(
         lambda c: views.timeline_page(
             c, actor=actor, person_id=person_id, before=before, limit=limit

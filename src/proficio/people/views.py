@@ -128,13 +128,19 @@ def cohort_view(conn: Connection, *, actor: Actor, cohort_id: str) -> dict[str, 
 
 
 def timeline_page(
-    conn: Connection, *, actor: Actor, person_id: str, before: int | None, limit: int
-) -> tuple[list[dict[str, Any]], int | None]:
-    """The statements about a person, newest first, and the seq to continue before."""
+    conn: Connection,
+    *,
+    actor: Actor,
+    person_id: str,
+    before: tuple[int, int] | None,
+    limit: int,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The statements about a person, newest first by when they happened, and the cursor to
+    continue with (`<timestamp_us>.<seq>` of the last one)."""
     ensure_permission(conn, actor, Action.TIMELINE_READ, Person(person_id))
     _person(conn, person_id)
     found = statement_store.statements_of_person(
-        conn, person_id=person_id, before_seq=before, limit=limit + 1
+        conn, person_id=person_id, before=before, limit=limit + 1
     )
     items = []
     for entry in found[:limit]:
@@ -153,8 +159,8 @@ def timeline_page(
                 "statement": body,
             }
         )
-    more = found[limit - 1].statement.seq if len(found) > limit else None
-    return items, more
+    last = found[limit - 1] if len(found) > limit else None
+    return items, f"{last.timestamp_us}.{last.statement.seq}" if last else None
 
 
 def sensitive_view(conn: Connection, *, actor: Actor, person_id: str) -> list[dict[str, Any]]:

@@ -80,6 +80,8 @@ statements = Table(
     Column("seq", Serial, primary_key=True, autoincrement=True),
     Column("statement_id", String(36), nullable=False, unique=True),
     Column("stored_us", BigInteger, nullable=False, index=True),
+    # When it happened (the statement's timestamp, else stored): timelines and time windows.
+    Column("timestamp_us", BigInteger, nullable=True),
     Column("voided", Boolean, nullable=False, default=False),
     Column("is_voiding", Boolean, nullable=False, default=False),
     Column("target_id", String(36), nullable=True),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, exists, func, select
+from sqlalchemy import Connection, and_, exists, func, or_, select
 from sqlalchemy.sql.expression import ColumnElement, FromClause
 
 from proficio.lrs.refs import RefKind
@@ -29,6 +29,7 @@ class NewStatement:
     target_id: str | None
     body: str
     refs: Set[RefRow]
+    timestamp_us: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,10 @@ def referring_statements(conn: Connection, target_ids: Sequence[str]) -> list[St
 def insert_statements(tx: Tx, cache: KeyCache, rows: Sequence[NewStatement]) -> list[int]:
     """Insert statements and their references; returns their seq numbers in order."""
     conn = tx.conn
-    values = [(r.statement_id, r.stored_us, False, r.is_voiding, r.target_id, r.body) for r in rows]
+    values = [
+        (r.statement_id, r.stored_us, False, r.is_voiding, r.target_id, r.body, r.timestamp_us)
+        for r in rows
+    ]
     if conn.dialect.name == "sqlite":
         # Numbered here, saving a query for the numbers SQLite would pick: SQLite has one
         # writer at a time, and a clash would hit the primary key, never pass silently.
@@ -121,13 +125,17 @@ def insert_statements(tx: Tx, cache: KeyCache, rows: Sequence[NewStatement]) -> 
         rawsql.insert_rows(
             conn,
             "statements",
-            (("seq", "bigint"), *_STATEMENT_COLUMNS),
+            (("seq", "bigint"), *_STATEMENT_COLUMNS, ("timestamp_us", "bigint")),
             [(seq, *row) for seq, row in zip(seqs, values, strict=True)],
         )
     else:
         numbered = dict(
             rawsql.insert_rows(
-                conn, "statements", _STATEMENT_COLUMNS, values, returning="statement_id, seq"
+                conn,
+                "statements",
+                (*_STATEMENT_COLUMNS, ("timestamp_us", "bigint")),
+                values,
+                returning="statement_id, seq",
             )
         )
         seqs = [numbered[r.statement_id] for r in rows]
@@ -308,18 +316,20 @@ class PersonStatement:
 
     statement: StoredStatement
     kind: int
+    timestamp_us: int  # when it happened
 
 
 def statements_of_person(
     conn: Connection,
     *,
     person_id: str,
-    before_seq: int | None = None,
+    before: tuple[int, int] | None = None,
     limit: int,
 ) -> list[PersonStatement]:
     """The non-voided statements indexed under any identifier the person holds now, as agent
-    or related agent (never as authority), newest first; page on with the last seq as
-    `before_seq`. A statement found under both kinds is reported as AGENT."""
+    or related agent (never as authority), newest first by when they happened (their
+    timestamp), then by seq; page on with the last one's (timestamp_us, seq) as `before`.
+    A statement found under both kinds is reported as AGENT."""
     refs, ids = statement_refs.c, person_identities.c
     query = (
         select(refs.seq, func.min(refs.kind).label("kind"))
@@ -331,14 +341,17 @@ def statements_of_person(
         .where(ids.person_id == person_id, refs.kind.in_((RefKind.AGENT, RefKind.RELATED_AGENT)))
         .group_by(refs.seq)
     )
-    if before_seq is not None:
-        query = query.where(refs.seq < before_seq)
     found = query.subquery()
-    rows = conn.execute(
-        select(*_COLUMNS, found.c.kind)
-        .select_from(found.join(statements, statements.c.seq == found.c.seq))
-        .where(statements.c.voided.is_(False))
-        .order_by(statements.c.seq.desc())
+    s = statements.c
+    when = func.coalesce(s.timestamp_us, s.stored_us)
+    page = (
+        select(*_COLUMNS, found.c.kind, when)
+        .select_from(found.join(statements, s.seq == found.c.seq))
+        .where(s.voided.is_(False))
+        .order_by(when.desc(), s.seq.desc())
         .limit(limit)
     )
-    return [PersonStatement(StoredStatement(*row[:-1]), row[-1]) for row in rows]
+    if before is not None:
+        page = page.where(or_(when < before[0], and_(when == before[0], s.seq < before[1])))
+    rows = conn.execute(page)
+    return [PersonStatement(StoredStatement(*row[:-2]), row[-2], row[-1]) for row in rows]

@@ -71,6 +71,11 @@ def test_a_bad_file_is_refused_whole_with_every_problem(
     skipped = lead.post("/api/imports/usage", **upload("usage.csv", content, skip_invalid="true"))
     assert skipped.status_code == 200
     assert (skipped.json()["stored"], skipped.json()["rejected_rows"]) == (1, 1)
+    assert skipped.json()["rejected"].splitlines() == [
+        USAGE.strip() + ",proficio_problems",
+        "E9,2026-10-01,Copilot,maybe,,,,yes,person: no person with the id 'E9' in the "
+        "directory; active: 'maybe' is not yes or no",
+    ]
 
 
 def test_a_mapping_part_and_json_lines_work_as_on_the_command_line(

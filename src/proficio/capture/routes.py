@@ -43,6 +43,7 @@ FILE_KINDS = ("hris", "cohorts", *KINDS)
 # What else a kind of import changes, beyond running an import.
 WRITES = {"hris": (Action.PEOPLE_WRITE,), "cohorts": (Action.COHORTS_WRITE,)}
 _FIELDS = frozenset({"file", "mapping", "skip_invalid"})
+REJECTS_SHOWN = 1_000_000  # characters of refused rows returned with skip_invalid
 
 
 def _json(body: Any) -> Response:
@@ -190,10 +191,24 @@ def _import(
             home_page=settings.public_url,
             authority={"objectType": "Agent", "mbox": f"mailto:{actor.email}"},
             skip_invalid=skip_invalid,
+            reject_file=path.with_name("rejected" + path.suffix) if skip_invalid else None,
         )
         people = ctx.db.read_sync(People.load)
         body = import_file(job, people=people, sink=WriterSink(ctx.db, ctx.writer)).to_dict()
+        body["reject_file"] = None  # a path on the server means nothing to the client
+        if job.reject_file is not None and job.reject_file.exists():
+            # The refused rows as they were, with their problems, ready to fix and send again.
+            body["rejected"] = _capped(job.reject_file)
     return body
+
+
+def _capped(path: Path) -> str:
+    with path.open(encoding="utf-8") as handle:
+        text = handle.read(REJECTS_SHOWN + 1)
+    if len(text) > REJECTS_SHOWN:
+        cut = text.rfind("\n", 0, REJECTS_SHOWN)
+        text = text[: cut + 1] + "...\n"
+    return text
 
 
 def _roster(ctx: AppContext, path: Path, mapping_text: str | None) -> dict[str, Any]:

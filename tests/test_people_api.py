@@ -199,3 +199,29 @@ def test_a_timeline_orders_by_when_things_happened_not_when_they_were_stored(
     assert [i["statement_id"] for i in first["items"]] == [late, middle]
     rest = admin.get(first["more"]).json()
     assert [i["statement_id"] for i in rest["items"]] == [early] and rest["more"] is None
+
+
+def test_a_timeline_hides_people_the_viewer_may_not_see(
+    app_client: TestClient, org: Settings, lrs: XAPIClient
+) -> None:
+    def person(name: str) -> dict[str, object]:
+        return {"objectType": "Agent", "account": {"homePage": HOME, "name": name}}
+
+    helped = {
+        "actor": person("E3"),
+        "verb": {"id": "https://w3id.org/xapi/proficio/verbs/helped"},
+        "object": person("E6"),  # outside E2's reporting line
+        "result": {"response": "Can I paste a customer's email into the tool?"},
+        "context": {"instructor": person("E5")},
+    }
+    lrs.post(helped)
+    manager = client_as(app_client, org, ["manager"], person_id="E2")
+    (item,) = manager.get("/api/people/E3/timeline").json()["items"]
+    assert item["statement"]["actor"] == person("E3")
+    assert item["statement"]["object"] == {"objectType": "Agent", "hidden": True}
+    assert item["statement"]["context"]["instructor"] == {"objectType": "Agent", "hidden": True}
+    assert "response" not in item["statement"]["result"]
+    admin = client_as(app_client, org, ["admin"])
+    (full,) = admin.get("/api/people/E3/timeline").json()["items"]
+    assert full["statement"]["object"] == person("E6")
+    assert full["statement"]["result"]["response"].startswith("Can I paste")

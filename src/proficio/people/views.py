@@ -12,11 +12,13 @@ from sqlalchemy import Connection
 from proficio.auth.permissions import ORGANISATION, Action, Actor, Person, ensure_permission
 from proficio.auth.permissions import visible_people as visible
 from proficio.errors import NotFound
+from proficio.lrs.agents import identity_keys
 from proficio.lrs.refs import RefKind
 from proficio.lrs.timestamps import iso_from_us
 from proficio.people import cohorts as cohort_service
 from proficio.people import identities
 from proficio.people.directory import reporting_line
+from proficio.storage import identities as identity_store
 from proficio.storage import people as store
 from proficio.storage import sensitive as sensitive_store
 from proficio.storage import statements as statement_store
@@ -142,10 +144,17 @@ def timeline_page(
     found = statement_store.statements_of_person(
         conn, person_id=person_id, before=before, limit=limit + 1
     )
+    bodies = [
+        orjson.loads(e.statement.body)
+        if isinstance(e.statement.body, str | bytes)
+        else e.statement.body
+        for e in found[:limit]
+    ]
+    hide = _hidden(conn, bodies, visible(conn, actor, Action.TIMELINE_READ))
     items = []
-    for entry in found[:limit]:
+    for entry, body in zip(found[:limit], bodies, strict=True):
         row = entry.statement
-        body = orjson.loads(row.body) if isinstance(row.body, str | bytes) else row.body
+        body = _redacted(body, hide) if hide else body
         obj = body["object"]
         items.append(
             {
@@ -161,6 +170,48 @@ def timeline_page(
         )
     last = found[limit - 1] if len(found) > limit else None
     return items, f"{last.timestamp_us}.{last.statement.seq}" if last else None
+
+
+HIDDEN: dict[str, Any] = {"objectType": "Agent", "hidden": True}
+
+
+def _body(stored: Any) -> dict[str, Any]:
+    body: dict[str, Any] = orjson.loads(stored) if isinstance(stored, str | bytes) else stored
+    return body
+
+
+def _agent_slots(body: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
+    """(container, key) of every agent in a statement a timeline shows: actor, an agent
+    object, the context's instructor and team."""
+    slots = [(body, "actor")]
+    if body["object"].get("objectType") in ("Agent", "Group"):
+        slots.append((body, "object"))
+    context = body.get("context") or {}
+    slots += [(context, k) for k in ("instructor", "team") if k in context]
+    return slots
+
+
+def _hidden(conn: Connection, bodies: list[dict[str, Any]], among: set[str] | None) -> set[str]:
+    """The identifiers in `bodies` that belong to people the viewer may not see."""
+    if among is None:
+        return set()
+    keys = {k for b in bodies for c, slot in _agent_slots(b) for k in identity_keys(c[slot])}
+    owners = identity_store.owners(conn, sorted(keys))
+    return {key for key, person in owners.items() if person not in among}
+
+
+def _redacted(body: dict[str, Any], hide: set[str]) -> dict[str, Any]:
+    """The statement with the agents of people outside the viewer's reach replaced, and, when
+    its object is such a person, their words (`result.response`) left out."""
+    body = {**body, "context": dict(body.get("context") or {})}
+    for container, slot in _agent_slots(body):
+        if identity_keys(container[slot]) & hide:
+            if slot == "object" and "result" in body:
+                body["result"] = {k: v for k, v in body["result"].items() if k != "response"}
+            container[slot] = HIDDEN
+    if not body["context"]:
+        del body["context"]
+    return body
 
 
 def sensitive_view(conn: Connection, *, actor: Actor, person_id: str) -> list[dict[str, Any]]:

@@ -69,10 +69,10 @@ class Mapping:
     @classmethod
     def load(cls, path: Path, *, kind: str) -> Mapping:
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
             raise BadRequest(f"cannot read the mapping file: {exc}", field="mapping") from None
-        return cls.from_dict(raw or {}, kind=kind)
+        return cls.from_dict(load_yaml(text), kind=kind)
 
     @classmethod
     def from_dict(cls, raw: Any, *, kind: str) -> Mapping:
@@ -112,6 +112,16 @@ class Mapping:
             formats=Formats(date_format=date_format, list_separator=separator),
             apps=_apps(raw.get("apps")),
         )
+
+
+def load_yaml(text: str) -> Any:
+    """A mapping file's YAML; one sentence when it is not YAML or is nested without end."""
+    try:
+        return yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise BadRequest(f"cannot read the mapping: {exc}", field="mapping") from None
+    except RecursionError:
+        raise BadRequest("the mapping is nested too deeply to be one", field="mapping") from None
 
 
 def _names(

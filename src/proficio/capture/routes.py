@@ -16,7 +16,6 @@ from typing import Annotated, Any
 
 import anyio.to_thread
 import orjson
-import yaml
 from fastapi import APIRouter, Depends
 from sqlalchemy import Connection
 from starlette.datastructures import UploadFile
@@ -27,7 +26,7 @@ from proficio.audit.log import Outcome, record_apart, record_event
 from proficio.auth.permissions import ORGANISATION, Action, Actor, ensure_permission
 from proficio.auth.web import current_actor
 from proficio.capture.importer import ImportJob, import_file
-from proficio.capture.mapping import Mapping
+from proficio.capture.mapping import Mapping, load_yaml
 from proficio.capture.profile import Profile
 from proficio.capture.rows import People
 from proficio.capture.sinks import WriterSink
@@ -124,15 +123,8 @@ def _spool(upload: UploadFile, path: Path) -> None:
         shutil.copyfileobj(upload.file, out, 1 << 20)
 
 
-def _yaml(text: str) -> Any:
-    try:
-        return yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise BadRequest(f"cannot read the mapping: {exc}", field="mapping") from None
-
-
 def _mapping(kind: str, text: str | None) -> Mapping:
-    return Mapping.from_dict(_yaml(text), kind=kind) if text is not None else Mapping(kind=kind)
+    return Mapping.from_dict(load_yaml(text), kind=kind) if text is not None else Mapping(kind=kind)
 
 
 def _run(
@@ -212,7 +204,7 @@ def _capped(path: Path) -> str:
 
 
 def _roster(ctx: AppContext, path: Path, mapping_text: str | None) -> dict[str, Any]:
-    mapping = RosterMapping.from_dict(_yaml(mapping_text)) if mapping_text else RosterMapping()
+    mapping = RosterMapping.from_dict(load_yaml(mapping_text)) if mapping_text else RosterMapping()
     rows = read_roster(path, mapping)
     with ctx.db.transaction() as tx:
         report = apply_roster(

@@ -126,6 +126,10 @@ def test_a_mapping_names_the_exports_own_columns(tmp_path: Path) -> None:
             ["line 8, column 'person_id': 'E3' is already on line 4"],
         ),
         (
+            rows(*ORG, "E9,Cy Twin,CY@Example.com,Sales,Rep,Nice,E5,2024-01-01"),
+            ["line 8, column 'email': 'cy@example.com' is already on line 4"],
+        ),
+        (
             rows("E1,Ada,ada@example.com,Exec,CEO,Paris,E1,2015-03-01"),
             ["line 2, column 'manager_id': a person cannot manage themself"],
         ),

@@ -226,10 +226,12 @@ def _row(
 
 
 def _check_roster(rows: list[RosterRow], listed: set[str], mapping: RosterMapping) -> list[Problem]:
-    """What no single row shows: duplicate ids, unknown managers, cycles in the hierarchy."""
+    """What no single row shows: duplicate ids or emails, unknown managers, cycles in the
+    hierarchy."""
     problems = []
     column_id, column_manager = mapping.columns["person_id"], mapping.columns["manager_id"]
     first_line: dict[str, int] = {}
+    email_line: dict[str, int] = {}  # emails are lower-cased when read
     for row in rows:
         if row.person_id in first_line:
             problems.append(
@@ -241,6 +243,19 @@ def _check_roster(rows: list[RosterRow], listed: set[str], mapping: RosterMappin
             )
         else:
             first_line[row.person_id] = row.line
+        if row.email is None:
+            continue
+        if row.email in email_line:
+            # Two people cannot share a login or an mbox identifier.
+            problems.append(
+                Problem(
+                    row.line,
+                    mapping.columns["email"],
+                    f"{row.email!r} is already on line {email_line[row.email]}",
+                )
+            )
+        else:
+            email_line[row.email] = row.line
     managers = {row.person_id: row.manager_id for row in rows}
     for row in rows:
         if row.manager_id is None:

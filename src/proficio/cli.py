@@ -416,6 +416,8 @@ def import_hris(file: Path, mapping: Path | None, as_json: bool, db: str | None 
     for person, changes in report.updated.items():
         listed = ", ".join(f"{name} {old!r} → {new!r}" for name, (old, new) in changes.items())
         click.echo(f"  {person}: {listed}")
+    if report.accounts_disabled:
+        click.echo(f"  accounts disabled (leavers): {', '.join(report.accounts_disabled)}")
 
 
 def _import_command(kind: str, title: str) -> click.Command:

@@ -299,6 +299,56 @@ def test_a_file_that_is_no_list_of_cohorts_is_refused(
     assert caught.value.field == field
 
 
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"id": [1]}, "cohorts[0], id: must be text"),
+        ({"id": 1.5}, "cohorts[0], id: must be text"),
+        ({"id": 2026}, "cohorts[0], id: must be text"),
+        ({"id": None}, "cohorts[0], id: is required"),
+        ({"name": ["x"]}, "cohorts[0] 'ops-2026-autumn', name: must be text"),
+        ({"program": {"a": 1}}, "cohorts[0] 'ops-2026-autumn', program: must be text"),
+        ({"members": "E1001"}, "cohorts[0] 'ops-2026-autumn', members: must be a list of"),
+        ({"members": [["E1001"]]}, "cohorts[0] 'ops-2026-autumn', members[0]: must be"),
+        ({"members": [1001]}, "cohorts[0] 'ops-2026-autumn', members[0]: must be"),
+        ({"target_roles": [1]}, "cohorts[0] 'ops-2026-autumn', target_roles: must be a list"),
+        (
+            {"due_dates": [{"name": 3, "date": "2026-09-21"}]},
+            "cohorts[0] 'ops-2026-autumn', due_dates[0].name: must be text",
+        ),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_a_problem_never_a_dropped_cohort(
+    tmp_path: Path, fields: dict[str, Any], expected: str
+) -> None:
+    with pytest.raises(CohortsRejected) as caught:
+        read_cohort_file(write_json(tmp_path, cohort(**fields)))
+    found = [str(p) for p in caught.value.problems]
+    assert len(found) == 1 and found[0].startswith(expected), found
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("cohorts.yaml", "cohorts: " + "[" * 5000 + "]" * 5000 + "\n"),
+        ("cohorts.json", '{"cohorts": ' + "[" * 5000 + "]" * 5000 + "}"),
+        (
+            "cohorts.json",
+            json.dumps({"cohorts": [cohort(start=[])]}).replace("[]", "[" * 5000 + "]" * 5000),
+        ),
+    ],
+)
+def test_a_deeply_nested_file_is_one_sentence_not_a_traceback(
+    tmp_path: Path, name: str, content: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content)
+    with pytest.raises(BadRequest) as caught:
+        read_cohort_file(path)
+    assert caught.value.field == "file"
+    assert "nested too deeply" in caught.value.message
+
+
 # --- The CLI --------------------------------------------------------------------------------
 
 

@@ -206,6 +206,14 @@ def test_a_bad_mapping_file_names_the_setting(tmp_path: Path, mapping: str, fiel
     assert caught.value.field == field
 
 
+def test_a_deeply_nested_mapping_file_is_one_sentence(tmp_path: Path) -> None:
+    path = tmp_path / "mapping.yaml"
+    path.write_text("columns: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(BadRequest, match="nested too deeply") as caught:
+        RosterMapping.load(path)
+    assert caught.value.field == "mapping"
+
+
 def test_a_roster_of_no_one_is_refused() -> None:
     """Applying it would mark everyone as a leaver: a broken export, not a mass departure."""
     assert problems_of(rows()) == ["line 1, column '': the roster lists no one"]

@@ -35,6 +35,7 @@ FIELDS: dict[str, bool] = {
 }
 _REQUIRED_VALUES = ("person_id", "name", "department", "role", "hire_date")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAPPING_TOO_DEEP = "nested too deeply to be a mapping file (thousands of levels)"
 # A roster's problems are reported like every import's.
 RosterRejected = ImportRejected
 
@@ -51,9 +52,11 @@ class RosterMapping:
     def load(cls, path: Path) -> RosterMapping:
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            return cls.from_dict(raw)
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise BadRequest(f"cannot read the mapping file: {exc}", field="mapping") from None
-        return cls.from_dict(raw)
+        except RecursionError:
+            raise BadRequest(MAPPING_TOO_DEEP, field="mapping") from None
 
     @classmethod
     def from_dict(cls, raw: Any) -> RosterMapping:

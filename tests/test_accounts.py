@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from pathlib import Path
 
 import httpx2 as httpx
 import pytest
@@ -20,6 +21,7 @@ from proficio.auth.web import CSRF_HEADER, SESSION_COOKIE
 from proficio.cli import main
 from proficio.settings import Settings
 from tests.factories import (
+    ORG_CHART,
     AccountLogin,
     APIClient,
     create_test_account,
@@ -193,6 +195,43 @@ def test_disabled_account_cannot_sign_in_and_its_sessions_end(
     again = _post_session(app_client, admin.email, admin.password)
     assert again.status_code == 401
     assert "disabled" in again.json()["message"]
+
+
+def test_a_leavers_account_is_disabled_by_the_roster_import_until_an_admin_acts(
+    app_client: TestClient,
+    settings: Settings,
+    org: dict[str, str | None],
+    tmp_path: Path,
+) -> None:
+    leaver = create_test_account(settings, ["learner"], person_id="E6")
+    stays = create_test_account(settings, ["learner"], person_id="E3")
+    client, scripted = sign_in(app_client, leaver), with_token(app_client, settings, leaver)
+    header = "person_id,name,email,department,role,location,manager_id,hire_date"
+    roster = tmp_path / "roster.csv"
+
+    def import_roster(people: dict[str, str | None], *options: str) -> tuple[int, str]:
+        lines = [
+            f"{p},P {p},{p.lower()}@example.com,Ops,Analyst,,{m or ''},2024-01-15"
+            for p, m in people.items()
+        ]
+        roster.write_text("\n".join([header, *lines]) + "\n")
+        return _run("import", "hris", str(roster), *options, "--db", settings.database_url)
+
+    code, out = import_roster({p: m for p, m in ORG_CHART.items() if p != "E6"})
+    assert code == 0, out
+    assert "1 marked as leavers" in out
+    assert f"  accounts disabled (leavers): {leaver.email}" in out
+    assert client.get("/api/session").status_code == 401
+    assert scripted.get("/api/session").status_code == 401
+    assert _post_session(app_client, leaver.email, leaver.password).status_code == 401
+    assert _post_session(app_client, stays.email, stays.password).status_code == 201
+
+    code, out = import_roster(ORG_CHART, "--json")  # E6 rejoins: the account stays disabled
+    assert code == 0, out
+    assert json.loads(out)["rejoined_ids"] == ["E6"]
+    assert json.loads(out)["accounts_disabled"] == []
+    refused = _post_session(app_client, leaver.email, leaver.password)
+    assert refused.status_code == 401 and "disabled" in refused.json()["message"]
 
 
 def test_expired_session_is_refused(

@@ -246,7 +246,7 @@ def test_members_listed_one_per_line_are_named_by_their_own_line(
     ]
 
 
-def test_nobody_is_in_two_overlapping_active_cohorts_of_one_program_in_a_file(
+def test_nobody_is_in_two_active_cohorts_of_one_program_in_a_file(
     people: Database, tmp_path: Path
 ) -> None:
     path = write_json(
@@ -256,29 +256,73 @@ def test_nobody_is_in_two_overlapping_active_cohorts_of_one_program_in_a_file(
         cohort(id="other-program", program="data-basics", members=["E1001"]),
         cohort(id="afterwards", start="2026-11-28", end="2027-02-01", members=["E1001"]),
         cohort(id="closed", status="closed", members=["E1001"]),
+        cohort(id="ended", start="2026-03-02", end="2026-08-31", members=["E1001"]),
     )
     assert problems(people, path) == [
         "cohorts[1] 'ops-late', members[1]: 'E1002' is already in cohort 'ops-2026-autumn' "
-        "(cohorts[0] of the file) of program 'ai-at-work', 2026-09-07 to 2026-11-27, which "
-        "overlaps this one"
+        "(cohorts[0] of the file), an active cohort of program 'ai-at-work' until 2026-11-27; "
+        "a person is in one active cohort of a program at a time",
+        "cohorts[3] 'afterwards', members[0]: 'E1001' is already in cohort 'ops-2026-autumn' "
+        "(cohorts[0] of the file), an active cohort of program 'ai-at-work' until 2026-11-27; "
+        "a person is in one active cohort of a program at a time",
     ]
     assert count(people, "cohorts") == 0  # nothing half-imported
 
 
-def test_nobody_joins_a_cohort_overlapping_one_already_in_the_database(
+def test_nobody_joins_a_second_active_cohort_of_a_program_already_in_the_database(
     people: Database, tmp_path: Path
 ) -> None:
     load(people, write(tmp_path, AUTUMN))
-    spring = cohort(id="ops-2026-late", start="2026-11-20", end="2027-02-26", members=["E1002"])
+    spring = cohort(id="ops-2027-spring", start="2027-03-01", end="2027-05-28", members=["E1002"])
     assert problems(people, write_json(tmp_path, spring)) == [
-        "cohorts[0] 'ops-2026-late', members[0]: 'E1002' is already in cohort 'ops-2026-autumn' "
-        "(in the database) of program 'ai-at-work', 2026-09-07 to 2026-11-27, which overlaps "
-        "this one"
+        "cohorts[0] 'ops-2027-spring', members[0]: 'E1002' is already in cohort "
+        "'ops-2026-autumn' (in the database), an active cohort of program 'ai-at-work' until "
+        "2026-11-27; a person is in one active cohort of a program at a time"
     ]
-    # Moving the autumn cohort in the same file, or removing E1002 from it, settles it.
-    moved = cohort(members=["E1001"])
-    assert load(people, write_json(tmp_path, moved, spring))["added"] == ["ops-2026-late"]
-    assert count(people, "cohorts") == 2
+    # Once the autumn cohort has ended it is no longer active: the same file is accepted.
+    later = dt.date(2026, 11, 28)
+    assert load(people, write_json(tmp_path, spring), today=later)["added"] == ["ops-2027-spring"]
+
+
+def test_closing_or_removing_in_the_same_file_settles_it(people: Database, tmp_path: Path) -> None:
+    load(people, write(tmp_path, AUTUMN))
+    spring = cohort(id="ops-2027-spring", start="2027-03-01", end="2027-05-28", members=["E1002"])
+    removed = cohort(members=["E1001"])
+    assert load(people, write_json(tmp_path, removed, spring))["added"] == ["ops-2027-spring"]
+    closed = cohort(id="ops-2027-summer", start="2027-06-01", end="2027-08-27", members=["E1001"])
+    autumn_closed = cohort(status="closed")
+    assert load(people, write_json(tmp_path, autumn_closed, closed))["added"] == ["ops-2027-summer"]
+
+
+def test_a_member_who_left_does_not_block_reimporting_their_cohort(
+    people: Database, tmp_path: Path
+) -> None:
+    """Only new enrolments need active people: a leaver already enrolled stays as they are."""
+    load(people, write(tmp_path, AUTUMN.replace("E1002]", "E1003]")))
+    records = list(enumerate([HEADER.split(","), *(x.split(",") for x in ORG[:2])], start=1))
+    with people.transaction() as tx:  # E1003 leaves the company
+        apply_roster(
+            tx.conn,
+            rows=parse_roster(records, RosterMapping()),
+            today=TODAY,
+            home_page="https://proficio.example.com",
+        )
+    later = AUTUMN.replace("E1002]", "E1003]").replace("end: 2026-11-27", "end: 2026-12-04")
+    report = load(people, write(tmp_path, later))
+    assert report["updated"]["ops-2026-autumn"]["changes"] == {
+        "end_date": {"from": "2026-11-27", "to": "2026-12-04"}
+    }
+    closed = write(tmp_path, later + "    status: closed\n")
+    assert load(people, closed)["updated"]["ops-2026-autumn"]["members_removed"] == []
+    found = people.read_sync(lambda c: service.get_cohort(c, cohort_id="ops-2026-autumn"))
+    assert {m.person_id: m.status for m in found.members} == {
+        "E1001": "enrolled",
+        "E1003": "enrolled",
+    }
+    # Enrolling a leaver anew is still refused.
+    assert problems(people, write(tmp_path, later.replace("E1003]", "E1003, E1004]"))) == [
+        "cohorts[0] 'ops-2026-autumn' (line 9), members[2]: 'E1004' is not active (left)"
+    ]
 
 
 def test_a_file_with_one_bad_cohort_stores_none(people: Database, tmp_path: Path) -> None:
@@ -297,6 +341,56 @@ def test_a_file_that_is_no_list_of_cohorts_is_refused(
     with pytest.raises(BadRequest) as caught:
         read_cohort_file(write(tmp_path, content))
     assert caught.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"id": [1]}, "cohorts[0], id: must be text"),
+        ({"id": 1.5}, "cohorts[0], id: must be text"),
+        ({"id": 2026}, "cohorts[0], id: must be text"),
+        ({"id": None}, "cohorts[0], id: is required"),
+        ({"name": ["x"]}, "cohorts[0] 'ops-2026-autumn', name: must be text"),
+        ({"program": {"a": 1}}, "cohorts[0] 'ops-2026-autumn', program: must be text"),
+        ({"members": "E1001"}, "cohorts[0] 'ops-2026-autumn', members: must be a list of"),
+        ({"members": [["E1001"]]}, "cohorts[0] 'ops-2026-autumn', members[0]: must be"),
+        ({"members": [1001]}, "cohorts[0] 'ops-2026-autumn', members[0]: must be"),
+        ({"target_roles": [1]}, "cohorts[0] 'ops-2026-autumn', target_roles: must be a list"),
+        (
+            {"due_dates": [{"name": 3, "date": "2026-09-21"}]},
+            "cohorts[0] 'ops-2026-autumn', due_dates[0].name: must be text",
+        ),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_a_problem_never_a_dropped_cohort(
+    tmp_path: Path, fields: dict[str, Any], expected: str
+) -> None:
+    with pytest.raises(CohortsRejected) as caught:
+        read_cohort_file(write_json(tmp_path, cohort(**fields)))
+    found = [str(p) for p in caught.value.problems]
+    assert len(found) == 1 and found[0].startswith(expected), found
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("cohorts.yaml", "cohorts: " + "[" * 5000 + "]" * 5000 + "\n"),
+        ("cohorts.json", '{"cohorts": ' + "[" * 5000 + "]" * 5000 + "}"),
+        (
+            "cohorts.json",
+            json.dumps({"cohorts": [cohort(start=[])]}).replace("[]", "[" * 5000 + "]" * 5000),
+        ),
+    ],
+)
+def test_a_deeply_nested_file_is_one_sentence_not_a_traceback(
+    tmp_path: Path, name: str, content: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content)
+    with pytest.raises(BadRequest) as caught:
+        read_cohort_file(path)
+    assert caught.value.field == "file"
+    assert "nested too deeply" in caught.value.message
 
 
 # --- The CLI --------------------------------------------------------------------------------

@@ -126,8 +126,10 @@ def test_reimporting_a_roster_links_nothing_twice_and_keeps_an_old_email(db: Dat
 
 def test_a_roster_never_takes_an_identifier_from_another_person(db: Database) -> None:
     roster(db, *ORG)
-    # Bo's address now given to Cy: it stays Bo's (their statements), reported as a conflict.
-    report = roster(db, *ORG[:2], ORG[2].replace("cy@example.com", "bo@example.com"))
+    # Bo left and his address is now given to Cy: it stays Bo's (his statements), reported as a
+    # conflict. (One roster giving one address to two people is refused: test_people_roster.)
+    cy = ORG[2].replace("cy@example.com", "bo@example.com").replace(",E2,", ",E1,")
+    report = roster(db, ORG[0], cy)
     assert report["identifier_conflicts"] == {
         "mbox:mailto:bo@example.com": {"to": "E3", "held_by": "E2"},
         f"mbox_sha1sum:{sha1('bo@example.com')}": {"to": "E3", "held_by": "E2"},
@@ -535,3 +537,17 @@ def test_cli_turns_a_refused_merge_into_one_sentence(db: Database, database_url:
     )
     assert result.exit_code == 1
     assert result.output == "Error: absorb: no person with id 'E9'\n"
+
+
+def test_cli_show_of_an_unknown_person_is_one_sentence_and_exit_1(
+    db: Database, database_url: str
+) -> None:
+    roster(db, *ORG)
+    result = CliRunner().invoke(
+        main, ["identities", "show", "--person", "NOPE", "--db", database_url]
+    )
+    assert (result.exit_code, result.output) == (1, "Error: person: no person with id 'NOPE'\n")
+    as_json = CliRunner().invoke(
+        main, ["identities", "show", "--person", "NOPE", "--json", "--db", database_url]
+    )
+    assert as_json.exit_code == 1

@@ -126,6 +126,10 @@ def test_a_mapping_names_the_exports_own_columns(tmp_path: Path) -> None:
             ["line 8, column 'person_id': 'E3' is already on line 4"],
         ),
         (
+            rows(*ORG, "E9,Cy Twin,CY@Example.com,Sales,Rep,Nice,E5,2024-01-01"),
+            ["line 8, column 'email': 'cy@example.com' is already on line 4"],
+        ),
+        (
             rows("E1,Ada,ada@example.com,Exec,CEO,Paris,E1,2015-03-01"),
             ["line 2, column 'manager_id': a person cannot manage themself"],
         ),
@@ -200,6 +204,14 @@ def test_a_bad_mapping_file_names_the_setting(tmp_path: Path, mapping: str, fiel
     with pytest.raises(BadRequest) as caught:
         RosterMapping.load(path)
     assert caught.value.field == field
+
+
+def test_a_deeply_nested_mapping_file_is_one_sentence(tmp_path: Path) -> None:
+    path = tmp_path / "mapping.yaml"
+    path.write_text("columns: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(BadRequest, match="nested too deeply") as caught:
+        RosterMapping.load(path)
+    assert caught.value.field == "mapping"
 
 
 def test_a_roster_of_no_one_is_refused() -> None:

@@ -204,6 +204,13 @@ def test_a_bad_mapping_names_the_setting(tmp_path: Path, mapping: str, field: st
     assert caught.value.field == field
 
 
+def test_a_deeply_nested_mapping_file_is_one_sentence(tmp_path: Path) -> None:
+    nested = "attributes: " + "[" * 5000 + "]" * 5000 + "\n"
+    with pytest.raises(BadRequest, match="nested too deeply") as caught:
+        SensitiveMapping.load(write(tmp_path, nested, "mapping.yaml"))
+    assert caught.value.field == "mapping"
+
+
 def test_cli_imports_with_a_mapping_and_refuses_without_consent(
     people: Database, database_url: str, tmp_path: Path
 ) -> None:

@@ -416,6 +416,8 @@ def import_hris(file: Path, mapping: Path | None, as_json: bool, db: str | None 
     for person, changes in report.updated.items():
         listed = ", ".join(f"{name} {old!r} → {new!r}" for name, (old, new) in changes.items())
         click.echo(f"  {person}: {listed}")
+    if report.accounts_disabled:
+        click.echo(f"  accounts disabled (leavers): {', '.join(report.accounts_disabled)}")
 
 
 def _import_command(kind: str, title: str) -> click.Command:
@@ -611,9 +613,10 @@ def identities_resolve(
 @DB_OPTION
 def identities_show(person: str, as_json: bool, db: str | None = None) -> None:
     """List a person's identifiers and the merges, splits and links that involved them."""
-    from proficio.people.identities import identifiers_of, identity_events
+    from proficio.people.identities import ensure_person, identifiers_of, identity_events
 
     with _database(db) as database:
+        database.read_sync(lambda conn: ensure_person(conn, person_id=person))
         held = database.read_sync(lambda conn: identifiers_of(conn, person))
         events = database.read_sync(lambda conn: identity_events(conn, person))
     if as_json:

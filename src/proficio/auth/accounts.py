@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from proficio.audit.log import now_iso
+from proficio.auth.disabling import disable
 from proficio.auth.passwords import check_strength, hash_password, verify_password
 from proficio.auth.permissions import GRANTABLE, Action, Actor, Role
 from proficio.errors import BadRequest, Conflict, NotFound, Unauthorized
@@ -161,10 +162,7 @@ def set_password(conn: Connection, *, email: str, password: str) -> AccountPubli
 def disable_account(conn: Connection, *, email: str) -> AccountPublic:
     """Disable an account: it can no longer sign in, and its sessions end."""
     row = _existing(conn, email)
-    if row.disabled_at is None:
-        at = now_iso()
-        store.disable_account(conn, row.id, at)
-        store.revoke_sessions_of(conn, row.id, at)
+    disable(conn, row)
     return get_account(conn, email=row.email)
 
 

@@ -105,17 +105,32 @@ def read_cohort_file(path: Path) -> list[CohortSpec]:
         content = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise BadRequest(f"cannot read the cohort file: {exc}", field="file") from None
-    if path.suffix.lower() == ".json":
-        try:
-            return parse_cohorts(json.loads(content), [])
-        except json.JSONDecodeError as exc:
-            raise BadRequest(f"not a readable JSON file: {exc}", field="file") from None
+    try:
+        if path.suffix.lower() == ".json":
+            return parse_cohorts(_json(content), [])
+        data, where = _yaml(content)
+        return parse_cohorts(data, where)
+    except RecursionError:
+        # Thousands of nested lists: no cohort file looks like that.
+        raise BadRequest(TOO_DEEP, field="file") from None
+
+
+TOO_DEEP = "nested too deeply to read (lists or mappings thousands of levels deep)"
+
+
+def _json(content: str) -> Any:
+    try:
+        return json.loads(content)
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"not a readable JSON file: {exc}", field="file") from None
+
+
+def _yaml(content: str) -> tuple[Any, list[_Where]]:
     try:
         data = yaml.safe_load(content)
-        where = _yaml_lines(yaml.compose(content, Loader=yaml.SafeLoader))
+        return data, _yaml_lines(yaml.compose(content, Loader=yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise BadRequest(f"not a readable YAML file: {exc}", field="file") from None
-    return parse_cohorts(data, where)
 
 
 def _yaml_lines(root: yaml.Node | None) -> list[_Where]:
@@ -174,8 +189,9 @@ def _date(value: Any) -> str | None:
 
 
 def _cohort(index: int, raw: Any, where: _Where, problems: list[Problem]) -> CohortSpec | None:
+    # Text only: YAML reads `id: 0042` as the number 42, so a number is refused, not converted.
     cohort_id = raw.get("id") if isinstance(raw, dict) else None
-    cohort_id = str(cohort_id).strip() if isinstance(cohort_id, str | int) else None
+    cohort_id = cohort_id.strip() or None if isinstance(cohort_id, str) else None
 
     def add(name: str, reason: str) -> None:
         problems.append(Problem(index, cohort_id, where.line, name, reason))
@@ -190,7 +206,7 @@ def _cohort(index: int, raw: Any, where: _Where, problems: list[Problem]) -> Coh
         value = raw.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             add(name, "is required")
-    for name in ("name", "program"):
+    for name in ("id", "name", "program"):
         if name in raw and raw[name] is not None and not isinstance(raw[name], str):
             add(name, "must be text")
     start, end = _date(raw.get("start")), _date(raw.get("end"))
@@ -237,7 +253,9 @@ def _due_dates(raw: Any, start: str | None, end: str | None, add: _Add) -> list[
             add(f"due_dates[{i}]", "must be {name, date} and nothing else")
             continue
         name, date = item["name"], _date(item["date"])
-        if not isinstance(name, str) or not name.strip():
+        if name is not None and not isinstance(name, str):
+            add(f"due_dates[{i}].name", "must be text")
+        elif not isinstance(name, str) or not name.strip():
             add(f"due_dates[{i}].name", "is required")
         elif date is None:
             add(f"due_dates[{i}].date", f"{item['date']!r} is not a date (YYYY-MM-DD)")
@@ -255,9 +273,9 @@ def _members(raw: Any, add: _Add) -> list[str]:
     members: list[str] = []
     seen: dict[str, int] = {}
     for i, item in enumerate(raw):
-        person = str(item).strip() if isinstance(item, str | int) else ""
+        person = item.strip() if isinstance(item, str) else ""
         if not person:
-            add(f"members[{i}]", "must be a person id")
+            add(f"members[{i}]", "must be a person id, as text (quote numbers in YAML)")
         elif person in seen:
             add(f"members[{i}]", f"{person!r} is already members[{seen[person]}]")
         else:

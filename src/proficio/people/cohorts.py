@@ -3,9 +3,11 @@
 Applying a cohort file (`cohort_file.read_cohort_file`) adds the cohorts it lists and updates
 those known, members included: a person no longer listed is marked removed (their row stays,
 so history shows they were enrolled), one listed again is enrolled again. Cohorts the file
-does not list are left alone. Nothing is stored unless every cohort passes: members must be
-active people, and nobody may be in two active cohorts of one program that overlap in time,
-whether both are in the file or one is already in the database. Callers own the transaction.
+does not list are left alone. Nothing is stored unless every cohort passes: a new member must
+be an active person (one already enrolled who has since left stays as they are, so their
+cohort can still be closed or moved), and nobody may be in two active cohorts of one program,
+whether both are in the file or one is already in the database. A cohort is active when its
+status is active and it ends today or later. Callers own the transaction.
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ def apply_cohorts(conn: Connection, *, cohorts: list[CohortSpec], today: dt.date
     members: dict[str, dict[str, MemberRow]] = {}
     for member in store.members_of(conn, ids):
         members.setdefault(member.cohort_id, {})[member.person_id] = member
-    problems = _check_people(conn, cohorts) + _check_overlaps(conn, cohorts)
+    problems = _check_people(conn, cohorts, members) + _check_active(conn, cohorts, today)
     if problems:
         raise CohortsRejected(sorted(problems, key=lambda p: p.index))
     report = CohortReport()
@@ -155,59 +157,75 @@ def _apply_members(
             change.members_removed.append(person)
 
 
-def _check_people(conn: Connection, cohorts: list[CohortSpec]) -> list[Problem]:
-    """Every member is a person of the directory, and active."""
+def _check_people(
+    conn: Connection, cohorts: list[CohortSpec], current: dict[str, dict[str, MemberRow]]
+) -> list[Problem]:
+    """Every member is a person of the directory; every new enrolment is of an active one."""
     everyone = sorted({p for spec in cohorts for p in spec.members})
     statuses = people_store.statuses(conn, everyone)
     problems = []
     for spec in cohorts:
+        enrolled = current.get(spec.cohort_id, {})
         for i, person in enumerate(spec.members):
             found = statuses.get(person)
+            member = enrolled.get(person)
             if found is None:
                 problems.append(spec.member_problem(i, f"no person with id {person!r}"))
-            elif found[0] != ACTIVE:
+            elif found[0] != ACTIVE and (member is None or member.status != ENROLLED):
                 problems.append(spec.member_problem(i, f"{person!r} is not active ({found[0]})"))
     return problems
 
 
-def _check_overlaps(conn: Connection, cohorts: list[CohortSpec]) -> list[Problem]:
-    """Nobody in two active cohorts of one program at the same time: each file cohort against
-    the file's earlier cohorts and the database's cohorts the file does not list."""
+def _is_active(status: str, end_date: str, today: dt.date) -> bool:
+    return status == ACTIVE and end_date >= today.isoformat()
+
+
+def _check_active(conn: Connection, cohorts: list[CohortSpec], today: dt.date) -> list[Problem]:
+    """Nobody in two active cohorts of one program, whether or not their runs overlap: each
+    file cohort against the file's earlier cohorts and the database's cohorts the file does
+    not list."""
+    active = [spec for spec in cohorts if _is_active(spec.status, spec.end, today)]
     in_file = {spec.cohort_id for spec in cohorts}
+    programs = {spec.program for spec in active}
     stored = [
         row
         for row in store.find_cohorts(conn, status=ACTIVE)
         if row.cohort_id not in in_file
-        and row.program in {s.program for s in cohorts if s.status == ACTIVE}
+        and row.program in programs
+        and _is_active(row.status, row.end_date, today)
     ]
     enrolled: dict[str, set[str]] = {}
     for member in store.members_of(conn, [row.cohort_id for row in stored]):
         if member.status == ENROLLED:
             enrolled.setdefault(member.cohort_id, set()).add(member.person_id)
-    others: list[tuple[CohortRow, set[str], str]] = [
-        (row, enrolled.get(row.cohort_id, set()), "in the database") for row in stored
-    ]
+    # program -> person -> (cohort id, its end date, where it is)
+    seen: dict[str, dict[str, tuple[str, str, str]]] = {}
+    for row in stored:
+        for person in enrolled.get(row.cohort_id, set()):
+            seen.setdefault(row.program, {})[person] = (
+                row.cohort_id,
+                row.end_date,
+                "in the database",
+            )
     problems = []
-    for spec in cohorts:
-        if spec.status == ACTIVE:
-            row = _row(spec)
-            for other, people, where in others:
-                if other.program != row.program or not _overlap(other, row):
-                    continue
-                for i, person in enumerate(spec.members):
-                    if person in people:
-                        reason = (
-                            f"{person!r} is already in cohort {other.cohort_id!r} ({where}) of "
-                            f"program {row.program!r}, {other.start_date} to {other.end_date}, "
-                            "which overlaps this one"
-                        )
-                        problems.append(spec.member_problem(i, reason))
-            others.append((row, set(spec.members), f"cohorts[{spec.index}] of the file"))
+    for spec in active:
+        of_program = seen.setdefault(spec.program, {})
+        for i, person in enumerate(spec.members):
+            if person in of_program:
+                other, end, where = of_program[person]
+                reason = (
+                    f"{person!r} is already in cohort {other!r} ({where}), an active cohort of "
+                    f"program {spec.program!r} until {end}; a person is in one active cohort "
+                    "of a program at a time"
+                )
+                problems.append(spec.member_problem(i, reason))
+            else:
+                of_program[person] = (
+                    spec.cohort_id,
+                    spec.end,
+                    f"cohorts[{spec.index}] of the file",
+                )
     return problems
-
-
-def _overlap(a: CohortRow, b: CohortRow) -> bool:
-    return a.start_date <= b.end_date and b.start_date <= a.end_date
 
 
 def _with_members(conn: Connection, rows: list[CohortRow]) -> list[Cohort]:

@@ -2,9 +2,10 @@
 
 A roster lists every current employee. Applying one adds the new people, updates the ones
 whose details changed, marks those no longer listed as leavers (never deleting them: their
-statements and history stay theirs) and brings back a leaver who reappears. Each listed person
-gets their identifiers linked (`people.identities.link_roster`). The report says what changed,
-field by field. Callers own the transaction.
+statements and history stay theirs), disables a leaver's account and ends its sessions, and
+brings back a leaver who reappears (their account stays disabled until an admin acts). Each
+listed person gets their identifiers linked (`people.identities.link_roster`). The report says
+what changed, field by field. Callers own the transaction.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from proficio.auth.disabling import disable_accounts_of
 from proficio.people.identities import MERGED, LinkReport, link_roster
 from proficio.people.roster import RosterRow
 from proficio.storage import people as store
@@ -33,6 +35,7 @@ class RosterReport:
     changed_on_return: dict[str, dict[str, tuple[Any, Any]]] = field(default_factory=dict)
     unchanged: int = 0
     identities: LinkReport = field(default_factory=LinkReport)
+    accounts_disabled: list[str] = field(default_factory=list)  # emails, of leavers
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -52,6 +55,7 @@ class RosterReport:
             # Identifiers the roster would give a person but someone else holds (a merge, a
             # split, an email now used by another person): left where they are.
             "identifier_conflicts": self.identities.to_dict()["conflicts"],
+            "accounts_disabled": self.accounts_disabled,
         }
 
 
@@ -113,6 +117,7 @@ def apply_roster(
                 {"status": LEFT, "left_on": today.isoformat(), "updated_us": now_us},
             )
             report.left.append(person_id)
+    report.accounts_disabled = disable_accounts_of(conn, person_ids=report.left)
     return report
 
 

@@ -230,6 +230,12 @@ def _match(
     return RULE_ACCOUNT, set(by_email.get(name.lower(), ()))
 
 
+def ensure_person(conn: Connection, *, person_id: str) -> None:
+    """404 naming the person when the directory has no such id (merged people exist)."""
+    if person_id not in people_store.statuses(conn, [person_id]):
+        raise NotFound(f"no person with id {person_id!r}", field="person")
+
+
 def identifiers_of(conn: Connection, person_id: str) -> list[IdentityRow]:
     return store.identities_of(conn, person_id)
 

@@ -35,6 +35,7 @@ FIELDS: dict[str, bool] = {
 }
 _REQUIRED_VALUES = ("person_id", "name", "department", "role", "hire_date")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAPPING_TOO_DEEP = "nested too deeply to be a mapping file (thousands of levels)"
 # A roster's problems are reported like every import's.
 RosterRejected = ImportRejected
 
@@ -51,9 +52,11 @@ class RosterMapping:
     def load(cls, path: Path) -> RosterMapping:
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            return cls.from_dict(raw)
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise BadRequest(f"cannot read the mapping file: {exc}", field="mapping") from None
-        return cls.from_dict(raw)
+        except RecursionError:
+            raise BadRequest(MAPPING_TOO_DEEP, field="mapping") from None
 
     @classmethod
     def from_dict(cls, raw: Any) -> RosterMapping:
@@ -226,10 +229,12 @@ def _row(
 
 
 def _check_roster(rows: list[RosterRow], listed: set[str], mapping: RosterMapping) -> list[Problem]:
-    """What no single row shows: duplicate ids, unknown managers, cycles in the hierarchy."""
+    """What no single row shows: duplicate ids or emails, unknown managers, cycles in the
+    hierarchy."""
     problems = []
     column_id, column_manager = mapping.columns["person_id"], mapping.columns["manager_id"]
     first_line: dict[str, int] = {}
+    email_line: dict[str, int] = {}  # emails are lower-cased when read
     for row in rows:
         if row.person_id in first_line:
             problems.append(
@@ -241,6 +246,19 @@ def _check_roster(rows: list[RosterRow], listed: set[str], mapping: RosterMappin
             )
         else:
             first_line[row.person_id] = row.line
+        if row.email is None:
+            continue
+        if row.email in email_line:
+            # Two people cannot share a login or an mbox identifier.
+            problems.append(
+                Problem(
+                    row.line,
+                    mapping.columns["email"],
+                    f"{row.email!r} is already on line {email_line[row.email]}",
+                )
+            )
+        else:
+            email_line[row.email] = row.line
     managers = {row.person_id: row.manager_id for row in rows}
     for row in rows:
         if row.manager_id is None:

@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 from proficio.capture.problems import ImportRejected as RosterRejected
 from proficio.capture.problems import Problem
 from proficio.errors import BadRequest
-from proficio.people.roster import numbered_records
+from proficio.people.roster import MAPPING_TOO_DEEP, numbered_records
 from proficio.storage import people as people_store
 from proficio.storage import sensitive as store
 from proficio.storage.sensitive import SensitiveRow
@@ -50,9 +50,11 @@ class SensitiveMapping:
     def load(cls, path: Path) -> SensitiveMapping:
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            return cls.from_dict(raw)
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise BadRequest(f"cannot read the mapping file: {exc}", field="mapping") from None
-        return cls.from_dict(raw)
+        except RecursionError:
+            raise BadRequest(MAPPING_TOO_DEEP, field="mapping") from None
 
     @classmethod
     def from_dict(cls, raw: Any) -> SensitiveMapping:

@@ -117,6 +117,10 @@ def get_account(conn: Connection, account_id: int) -> AccountRow | None:
     return found[0] if found else None
 
 
+def accounts_of_people(conn: Connection, person_ids: list[str]) -> list[AccountRow]:
+    return _accounts(conn, _A.person_id.in_(person_ids)) if person_ids else []
+
+
 def list_accounts(conn: Connection) -> list[AccountRow]:
     return _accounts(conn)
 

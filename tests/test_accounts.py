@@ -232,6 +232,10 @@ def test_a_leavers_account_is_disabled_by_the_roster_import_until_an_admin_acts(
     assert json.loads(out)["accounts_disabled"] == []
     refused = _post_session(app_client, leaver.email, leaver.password)
     assert refused.status_code == 401 and "disabled" in refused.json()["message"]
+    code, out = _run("accounts", "enable", "--email", leaver.email, "--db", settings.database_url)
+    assert (code, out.strip()) == (0, f"enabled {leaver.email}")
+    assert _post_session(app_client, leaver.email, leaver.password).status_code == 201
+    assert client.get("/api/session").status_code == 401  # the old session stays ended
 
 
 def test_expired_session_is_refused(

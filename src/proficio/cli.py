@@ -328,6 +328,16 @@ def accounts_disable(email: str, db: str | None = None) -> None:
     click.echo(f"disabled {account.email}")
 
 
+@accounts.command("enable")
+@click.option("--email", required=True, help="The account's email.")
+@DB_OPTION
+def accounts_enable(email: str, db: str | None = None) -> None:
+    """Let a disabled account sign in again (e.g. a leaver who rejoined)."""
+    with _database(db) as database, database.transaction() as tx:
+        account = account_service.enable_account(tx.conn, email=email)
+    click.echo(f"enabled {account.email}")
+
+
 @main.group(cls=_Group)
 def tokens() -> None:
     """API tokens for scripts: `Authorization: Bearer <token>` on Proficio's own APIs."""

@@ -150,6 +150,14 @@ def set_roles(conn: Connection, *, email: str, roles: list[str]) -> AccountPubli
     return get_account(conn, email=row.email)
 
 
+def enable_account(conn: Connection, *, email: str) -> AccountPublic:
+    """Let a disabled account sign in again (a leaver who came back); its old sessions stay
+    ended."""
+    row = _existing(conn, email)
+    store.enable_account(conn, row.id)
+    return get_account(conn, email=row.email)
+
+
 def set_password(conn: Connection, *, email: str, password: str) -> AccountPublic:
     """Give an account a new password; its open sessions end."""
     check_strength(password)

@@ -129,6 +129,10 @@ def set_password_hash(conn: Connection, account_id: int, password_hash: str) -> 
     conn.execute(update(accounts).where(_A.id == account_id).values(password_hash=password_hash))
 
 
+def enable_account(conn: Connection, account_id: int) -> None:
+    conn.execute(update(accounts).where(_A.id == account_id).values(disabled_at=None))
+
+
 def disable_account(conn: Connection, account_id: int, at: str) -> None:
     conn.execute(update(accounts).where(_A.id == account_id).values(disabled_at=at))
 

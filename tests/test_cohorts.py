@@ -422,3 +422,35 @@ def test_cli_refuses_a_bad_file_in_one_sentence(
         "members[1]: 'E1004' is not active (left)\n"
     )
     assert count(people, "cohorts") == 0
+
+
+def test_each_enrolment_is_a_registered_statement_once(
+    database_url: str, db: Database, tmp_path: Path
+) -> None:
+    roster_file = tmp_path / "roster.csv"
+    roster_file.write_text(
+        "person_id,name,email,department,role,location,manager_id,hire_date\n"
+        "E1,Ada,ada@example.com,Ops,Lead,,,2020-01-01\n"
+        "E2,Bo,bo@example.com,Ops,Analyst,,E1,2020-01-01\n"
+    )
+    cohort_file = tmp_path / "cohorts.yaml"
+    cohort_file.write_text(
+        "cohorts:\n  - {id: c1, name: Ops autumn, program: p, start: 2026-09-07,"
+        " end: 2099-12-01, members: [E1, E2]}\n"
+    )
+    runner = CliRunner()
+    assert (
+        runner.invoke(main, ["import", "hris", str(roster_file), "--db", database_url]).exit_code
+        == 0
+    )
+    first = runner.invoke(main, ["import", "cohorts", str(cohort_file), "--db", database_url])
+    assert first.exit_code == 0, first.output
+    assert "2 new enrolment statements" in first.output
+    again = runner.invoke(main, ["import", "cohorts", str(cohort_file), "--db", database_url])
+    assert "0 new enrolment statements" in again.output
+    bodies = db.read_sync(lambda c: c.execute(text("SELECT body FROM statements")).all())
+    registered = [json.loads(b[0]) if isinstance(b[0], str) else b[0] for b in bodies]
+    assert {s["actor"]["account"]["name"] for s in registered} == {"E1", "E2"}
+    assert registered[0]["verb"]["id"] == "http://adlnet.gov/expapi/verbs/registered"
+    assert registered[0]["object"]["id"] == "http://localhost:8000/activities/cohort/c1"
+    assert registered[0]["timestamp"].startswith("2026-09-07T00:00:00")

@@ -504,18 +504,31 @@ _add_import_commands()
 def import_cohorts(file: Path, as_json: bool, db: str | None = None) -> None:
     """Load cohorts (YAML or JSON, docs/import-cohorts.md): add or update them and their
     members; all or nothing."""
+    from proficio.capture.commands import cli_authority
+    from proficio.capture.enrolments import record_enrolments
+    from proficio.capture.profile import Profile
     from proficio.people.cohort_file import read_cohort_file
     from proficio.people.cohorts import apply_cohorts
 
+    settings = _settings(database_url=db)
     cohorts = read_cohort_file(file)
     with _database(db) as database, database.transaction() as tx:
         report = apply_cohorts(tx.conn, cohorts=cohorts, today=datetime.now(UTC).date())
+        registered = record_enrolments(
+            tx,
+            cohorts=cohorts,
+            path=file,
+            profile=Profile(settings.profile_namespace),
+            home_page=settings.public_url,
+            authority=cli_authority(settings),
+        )
     if as_json:
-        click.echo(json.dumps(report.to_dict()))
+        click.echo(json.dumps({**report.to_dict(), "registered": registered}))
         return
     click.echo(
         f"{len(cohorts)} cohorts in the file: {len(report.added)} added, "
-        f"{len(report.updated)} updated, {len(report.unchanged)} unchanged"
+        f"{len(report.updated)} updated, {len(report.unchanged)} unchanged; "
+        f"{registered} new enrolment statements"
     )
     for cohort_id, change in report.updated.items():
         listed = [f"{name} {old!r} → {new!r}" for name, (old, new) in change.changes.items()]

@@ -121,7 +121,7 @@ TERMS: tuple[Term, ...] = (
         "verb",
         "named-champion",
         "Was named an AI champion for their team or department.",
-        "Leadership evidence",
+        "Leadership evidence (reserved: no importer writes it yet)",
     ),
     # Activity types
     Term(
@@ -169,8 +169,8 @@ TERMS: tuple[Term, ...] = (
     Term(
         "activity type",
         "cohort",
-        "A run of a training program (a grouping context).",
-        "every statement about an enrolled learner",
+        "A run of a training program.",
+        "cohort enrolments (the object of `registered`)",
     ),
     # Result extensions
     Term(
@@ -364,9 +364,11 @@ def profile_markdown(namespace: str = DEFAULT_NAMESPACE) -> str:
         "Generated from `src/proficio/capture/profile.py` by `python -m proficio.docs`; do not",
         "edit by hand.",
         "",
-        "Statements about a learner always have the learner as actor; the observer of a",
-        "manager observation is `context.instructor`; an enrolled learner's statements carry",
-        "their cohort in `context.contextActivities.grouping`.",
+        "Statements about a learner always have the learner as actor (an account on",
+        "`PROFICIO_PUBLIC_URL` named by their HRIS id); the observer of a manager observation",
+        "is `context.instructor`; a cohort enrolment is a `registered` statement whose object",
+        "is the cohort, timed at its start. Every imported statement carries the `source`",
+        "context extension. How each file becomes statements: docs/imports.md.",
     ]
     sections: tuple[tuple[Kind, str], ...] = (
         ("verb", "Verbs"),

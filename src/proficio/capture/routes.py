@@ -25,6 +25,7 @@ from starlette.responses import Response
 from proficio.audit.log import Outcome, record_apart, record_event
 from proficio.auth.permissions import ORGANISATION, Action, Actor, ensure_permission
 from proficio.auth.web import current_actor
+from proficio.capture.enrolments import record_enrolments
 from proficio.capture.importer import ImportJob, import_file
 from proficio.capture.mapping import Mapping, load_yaml
 from proficio.capture.profile import Profile
@@ -171,7 +172,7 @@ def _import(
     if kind == "hris":
         body = _roster(ctx, path, mapping_text)
     elif kind == "cohorts":
-        body = _cohorts(ctx, path, mapping_text)
+        body = _cohorts(ctx, actor, path, mapping_text)
     else:
         mapping = _mapping(kind, mapping_text)
         source_for(kind, mapping.shape)
@@ -216,13 +217,21 @@ def _roster(ctx: AppContext, path: Path, mapping_text: str | None) -> dict[str, 
     return {"kind": "hris", "rows": len(rows), **report.to_dict()}
 
 
-def _cohorts(ctx: AppContext, path: Path, mapping_text: str | None) -> dict[str, Any]:
+def _cohorts(ctx: AppContext, actor: Actor, path: Path, mapping_text: str | None) -> dict[str, Any]:
     if mapping_text is not None:
         raise BadRequest("a cohort file takes no mapping", field="mapping")
     cohorts = read_cohort_file(path)
     with ctx.db.transaction() as tx:
         report = apply_cohorts(tx.conn, cohorts=cohorts, today=dt.datetime.now(dt.UTC).date())
-    return {"kind": "cohorts", **report.to_dict()}
+        registered = record_enrolments(
+            tx,
+            cohorts=cohorts,
+            path=path,
+            profile=Profile(ctx.settings.profile_namespace),
+            home_page=ctx.settings.public_url,
+            authority={"objectType": "Agent", "mbox": f"mailto:{actor.email}"},
+        )
+    return {"kind": "cohorts", **report.to_dict(), "registered": registered}
 
 
 def import_routes() -> APIRouter:

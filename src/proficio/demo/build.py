@@ -16,6 +16,7 @@ from pathlib import Path
 
 from proficio.auth.accounts import create_account, list_accounts, set_password
 from proficio.auth.passwords import generate_password
+from proficio.capture.enrolments import record_enrolments
 from proficio.capture.importer import ImportJob, import_file
 from proficio.capture.mapping import Mapping
 from proficio.capture.profile import Profile
@@ -44,6 +45,13 @@ SOURCES = (
     ("office-hours", "office_hours.csv", None),
     ("workflow", "workflows.csv", None),
 )
+
+
+def demo_authority(settings: Settings) -> dict[str, object]:
+    return {
+        "objectType": "Agent",
+        "account": {"homePage": settings.public_url, "name": "proficio-demo"},
+    }
 
 
 @dataclass(frozen=True)
@@ -92,7 +100,16 @@ def build_demo(
         rows = read_roster(folder / "roster.csv", RosterMapping())
         with database.transaction() as tx:
             apply_roster(tx.conn, rows=rows, today=today, home_page=settings.public_url)
-            apply_cohorts(tx.conn, cohorts=read_cohort_file(folder / "cohorts.yaml"), today=today)
+            cohorts = read_cohort_file(folder / "cohorts.yaml")
+            apply_cohorts(tx.conn, cohorts=cohorts, today=today)
+            record_enrolments(
+                tx,
+                cohorts=cohorts,
+                path=folder / "cohorts.yaml",
+                profile=Profile(settings.profile_namespace),
+                home_page=settings.public_url,
+                authority=demo_authority(settings),
+            )
         say(f"{len(rows):,} people and {len(org.cohorts)} cohorts")
         people_index = database.read_sync(People.load)
         subscribers = statement_subscribers(account_home_pages=settings.account_home_pages)
@@ -107,10 +124,7 @@ def build_demo(
                 mapping=mapping,
                 profile=Profile(settings.profile_namespace),
                 home_page=settings.public_url,
-                authority={
-                    "objectType": "Agent",
-                    "account": {"homePage": settings.public_url, "name": "proficio-demo"},
-                },
+                authority=demo_authority(settings),
             )
             with DatabaseSink(database, subscribers=subscribers) as sink:
                 report = import_file(job, people=people_index, sink=sink, workers=1)

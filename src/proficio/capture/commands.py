@@ -7,12 +7,19 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import click
 
-from proficio.audit.log import Outcome, record_apart
-from proficio.capture.importer import ImportJob, ImportReport, Progress, import_file
+from proficio.audit.log import Outcome
+from proficio.capture.importer import (
+    ImportJob,
+    ImportReport,
+    Progress,
+    audit_import,
+    import_file,
+)
 from proficio.capture.mapping import Mapping
 from proficio.capture.profile import Profile
 from proficio.capture.reading import is_json_lines
@@ -68,6 +75,7 @@ def run_import(
         upgrade(database.engine)
         people = database.read_sync(People.load)
         subscribers = statement_subscribers(account_home_pages=settings.account_home_pages)
+        audit = partial(audit_import, database.engine, actor=f"cli:{getpass.getuser()}", kind=kind)
         try:
             with (
                 _progress(path, show_progress) as progress,
@@ -82,25 +90,12 @@ def run_import(
                     workers=max(1, (os.cpu_count() or 1) - 1),
                 )
         except ProficioError as exc:
-            _audit(database, kind, Outcome.FAILED, {"file": str(path), "reason": exc.message[:500]})
+            audit(outcome=Outcome.FAILED, detail={"file": str(path), "reason": exc.message[:500]})
             raise
-        summary = {k: v for k, v in report.to_dict().items() if not isinstance(v, list | dict)}
-        _audit(database, kind, Outcome.SUCCEEDED, {"file": str(path), **summary})
+        audit(outcome=Outcome.SUCCEEDED, detail={"file": str(path), **report.to_dict()})
         return report
     finally:
         database.close()
-
-
-def _audit(database: Database, kind: str, outcome: Outcome, detail: dict[str, object]) -> None:
-    """Every import from the command line, done or refused, in the audit log."""
-    record_apart(
-        database.engine,
-        actor=f"cli:{getpass.getuser()}",
-        action="imports:run",
-        resource=f"import:{kind}",
-        outcome=outcome,
-        detail=detail,
-    )
 
 
 @contextmanager

@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 import orjson
+from sqlalchemy import Engine
 
+from proficio.audit.log import Outcome, record_apart
 from proficio.capture.mapping import Mapping
 from proficio.capture.pipeline import Workers
 from proficio.capture.problems import MAX_REPORTED, ImportRejected, Problem
@@ -66,6 +68,21 @@ class ImportReport:
         body = {k: v for k, v in self.__dict__.items() if k != "problems"}
         body["problems"] = [p.__dict__ for p in self.problems]
         return body
+
+
+def audit_import(
+    engine: Engine, *, actor: str, kind: str, outcome: Outcome, detail: dict[str, Any]
+) -> None:
+    """Every import, from the CLI or HTTP, done or refused, in the audit log: the figures of
+    its report (not its lists), or why it was refused."""
+    record_apart(
+        engine,
+        actor=actor,
+        action="imports:run",
+        resource=f"import:{kind}",
+        outcome=outcome,
+        detail={k: v for k, v in detail.items() if not isinstance(v, list | dict)},
+    )
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,11 +23,11 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from proficio.audit.log import Outcome, record_apart, record_event
+from proficio.audit.log import Outcome
 from proficio.auth.permissions import ORGANISATION, Action, Actor, ensure_permission
 from proficio.auth.web import current_actor
 from proficio.capture.enrolments import record_enrolments
-from proficio.capture.importer import ImportJob, import_file
+from proficio.capture.importer import ImportJob, audit_import, import_file
 from proficio.capture.mapping import Mapping, load_yaml
 from proficio.capture.profile import Profile
 from proficio.capture.rows import People
@@ -137,27 +138,13 @@ def _run(
     skip_invalid: bool,
 ) -> dict[str, Any]:
     """The import, in a worker thread; each import, done or refused, is in the audit log."""
+    audit = partial(audit_import, ctx.db.engine, actor=str(actor), kind=kind)
     try:
         body = _import(ctx, actor, kind, path, mapping_text, skip_invalid)
     except ProficioError as exc:
-        record_apart(
-            ctx.db.engine,
-            actor=str(actor),
-            action=Action.IMPORTS_RUN.value,
-            resource=f"import:{kind}",
-            outcome=Outcome.FAILED,
-            detail={"reason": exc.message[:500]},
-        )
+        audit(outcome=Outcome.FAILED, detail={"reason": exc.message[:500]})
         raise
-    with ctx.db.transaction() as tx:
-        record_event(
-            tx.conn,
-            actor=str(actor),
-            action=Action.IMPORTS_RUN.value,
-            resource=f"import:{kind}",
-            outcome=Outcome.SUCCEEDED,
-            detail={k: v for k, v in body.items() if not isinstance(v, list | dict)},
-        )
+    audit(outcome=Outcome.SUCCEEDED, detail=body)
     return body
 
 

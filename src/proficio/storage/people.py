@@ -69,19 +69,7 @@ def merged(conn: Connection) -> list[tuple[str, str]]:
     return [(p, m) for p, m in conn.execute(query)]
 
 
-PUBLIC_COLUMNS = (
-    "person_id",
-    "name",
-    "email",
-    "department",
-    "role",
-    "location",
-    "manager_id",
-    "hire_date",
-    "status",
-    "left_on",
-    "merged_into",
-)
+PUBLIC_COLUMNS = ("person_id", *ROSTER_COLUMNS, "merged_into")
 
 
 def find_people(

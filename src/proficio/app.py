@@ -25,6 +25,7 @@ from proficio.storage.blobs import open_blob_store
 from proficio.storage.database import Database
 from proficio.storage.migrate import upgrade
 from proficio.storage.writer import Writer
+from proficio.web.home import home_routes
 
 
 def _consistent_through(scope: Scope) -> str:
@@ -91,6 +92,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(session_routes())
     app.include_router(sign_in_routes())
+    app.include_router(home_routes())
     app.include_router(people_routes())
     app.include_router(import_routes())
     app.xapi = create_xapi_app(

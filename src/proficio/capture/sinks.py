@@ -3,6 +3,7 @@ the one `POST /xapi/statements` runs. `store` returns how many statements were n
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from proficio.errors import ProficioError
@@ -40,6 +41,11 @@ class DatabaseSink:
             if self._writes.dialect == "sqlite":
                 with self._writes.engine.connect() as conn:
                     conn.exec_driver_sql("PRAGMA wal_checkpoint(FULL)")
+                # Whatever the checkpoint could copy, the frames are in the WAL file: sync it
+                # (and the database file), as a synchronous=FULL commit would have.
+                path = self._writes.engine.url.database or ""
+                for name in (path + "-wal", path):
+                    _fsync(name)
         finally:
             self._writes.close()
 
@@ -48,6 +54,17 @@ class DatabaseSink:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _fsync(path: str) -> None:
+    try:
+        handle = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return  # no WAL left: the checkpoint moved everything into the synced database
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 class WriterSink:

@@ -329,3 +329,30 @@ def test_cli_refuses_a_bad_roster_whole(db: Database, database_url: str, tmp_pat
     assert "Traceback" not in result.output
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM people")).scalar() == 0
+
+
+def test_every_roster_import_is_in_the_audit_log(
+    db: Database, database_url: str, tmp_path: Path
+) -> None:
+    from proficio.audit.log import list_events
+
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text("\n".join([HEADER, *ORG]) + "\n")
+    bad.write_text("\n".join([HEADER, "E1,,ada@example.com,Exec,CEO,Paris,,2015-03-01"]) + "\n")
+    assert (
+        CliRunner().invoke(main, ["import", "hris", str(good), "--db", database_url]).exit_code == 0
+    )
+    assert (
+        CliRunner().invoke(main, ["import", "hris", str(bad), "--db", database_url]).exit_code == 1
+    )
+    refused, done = db.read_sync(lambda c: list_events(c, action="imports:run"))
+    assert (done.resource, done.outcome, done.detail["file"]) == (
+        "import:hris",
+        "succeeded",
+        str(good),
+    )
+    assert (
+        refused.outcome == "failed"
+        and "line 2, column 'name': is empty" in refused.detail["reason"]
+    )
+    assert refused.actor.startswith("cli:")

@@ -8,6 +8,7 @@ Domain errors become one sentence on stderr and exit status 1, never a traceback
 
 from __future__ import annotations
 
+import functools
 import getpass
 import json
 import os
@@ -16,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import click
 from pydantic import ValidationError
@@ -390,6 +391,41 @@ def tokens_revoke(token_id: int, db: str | None = None) -> None:
     click.echo(f"revoked token {token_id}")
 
 
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def _audited(kind: str) -> Callable[[F], F]:
+    """Put each run of an import command, done or refused, in the audit log (the statement
+    sources do it in `capture.commands`)."""
+
+    def decorate(command: F) -> F:
+        @functools.wraps(command)
+        def run(*args: Any, **kwargs: Any) -> None:
+            from proficio.audit.log import Outcome
+            from proficio.capture.importer import audit_import
+
+            detail: dict[str, Any] = {"file": str(kwargs.get("file"))}
+            outcome: Outcome | None = None
+            try:
+                command(*args, **kwargs)
+            except ProficioError as exc:
+                outcome, detail = Outcome.FAILED, {**detail, "reason": exc.message[:500]}
+                raise
+            else:
+                outcome = Outcome.SUCCEEDED
+            finally:
+                if outcome is not None:
+                    with _database(kwargs.get("db")) as database:
+                        actor = f"cli:{getpass.getuser()}"
+                        audit_import(
+                            database.engine, actor=actor, kind=kind, outcome=outcome, detail=detail
+                        )
+
+        return cast(F, run)
+
+    return decorate
+
+
 @main.group("import", cls=_Group)
 def import_() -> None:
     """Bring data from other systems into Proficio."""
@@ -404,6 +440,7 @@ def import_() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @DB_OPTION
+@_audited("hris")
 def import_hris(file: Path, mapping: Path | None, as_json: bool, db: str | None = None) -> None:
     """Load an HRIS roster (CSV): add, update and mark leavers; all or nothing."""
     from proficio.people.directory import apply_roster
@@ -501,6 +538,7 @@ _add_import_commands()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @DB_OPTION
+@_audited("cohorts")
 def import_cohorts(file: Path, as_json: bool, db: str | None = None) -> None:
     """Load cohorts (YAML or JSON, docs/import-cohorts.md): add or update them and their
     members; all or nothing."""
@@ -546,6 +584,7 @@ def import_cohorts(file: Path, as_json: bool, db: str | None = None) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @DB_OPTION
+@_audited("sensitive")
 def import_sensitive(
     file: Path, mapping: Path | None, as_json: bool, db: str | None = None
 ) -> None:

@@ -291,9 +291,11 @@ def test_reimporting_a_file_or_an_overlapping_export_stores_nothing_twice(
     assert (report["statements"], report["stored"]) == (2, 2)
     again = imported("usage", first, org)
     assert (again["stored"], again["already_stored"]) == (0, 2)
-    audited = db.read_sync(lambda c: list_events(c, action="imports:run"))
+    events = db.read_sync(lambda c: list_events(c, action="imports:run"))
+    audited = [e for e in events if e.resource == "import:usage"]
     assert [e.detail["stored"] for e in audited] == [0, 2]  # newest first
-    assert all(e.actor.startswith("cli:") and e.resource == "import:usage" for e in audited)
+    assert all(e.actor.startswith("cli:") for e in audited)
+    assert [e.resource for e in events][-1] == "import:hris"  # the fixture's roster
     # Another export covering the same day, in another order, plus one new day.
     overlapping = write(
         tmp_path,

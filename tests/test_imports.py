@@ -454,7 +454,10 @@ def test_a_mapping_renames_columns_fixes_values_and_reads_other_formats(
         ("apps: {Copilot: {column: C}}\n", "mapping.apps: only a usage file of shape"),
         ("shape: last_activity\n", "mapping.apps: name each app"),
         ("values: {person: E3}\n", "column 'person': the mapping gives person one value"),
-        ("columns: " + "[" * 3000 + "]" * 3000 + "\n", "mapping: the mapping is nested too"),
+        (
+            "columns: " + "[" * 3000 + "]" * 3000 + "\n",
+            "mapping: nested too deeply",
+        ),
     ],
 )
 def test_a_bad_mapping_is_one_sentence_naming_the_setting(

@@ -68,11 +68,7 @@ class Mapping:
 
     @classmethod
     def load(cls, path: Path, *, kind: str) -> Mapping:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise BadRequest(f"cannot read the mapping file: {exc}", field="mapping") from None
-        return cls.from_dict(load_yaml(text), kind=kind)
+        return cls.from_dict(read_mapping_file(path), kind=kind)
 
     @classmethod
     def from_dict(cls, raw: Any, *, kind: str) -> Mapping:
@@ -114,6 +110,15 @@ class Mapping:
         )
 
 
+def read_mapping_file(path: Path) -> Any:
+    """A mapping file's YAML (every importer's: roster, sensitive attributes, statements)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"cannot read the mapping file: {exc}", field="mapping") from None
+    return load_yaml(text)
+
+
 def load_yaml(text: str) -> Any:
     """A mapping file's YAML; one sentence when it is not YAML or is nested without end."""
     try:
@@ -121,7 +126,9 @@ def load_yaml(text: str) -> Any:
     except yaml.YAMLError as exc:
         raise BadRequest(f"cannot read the mapping: {exc}", field="mapping") from None
     except RecursionError:
-        raise BadRequest("the mapping is nested too deeply to be one", field="mapping") from None
+        raise BadRequest(
+            "nested too deeply to be a mapping file (thousands of levels)", field="mapping"
+        ) from None
 
 
 def _names(

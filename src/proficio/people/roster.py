@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from proficio.capture.mapping import read_mapping_file
 from proficio.capture.problems import ImportRejected, Problem
 from proficio.errors import BadRequest
 
@@ -35,7 +34,6 @@ FIELDS: dict[str, bool] = {
 }
 _REQUIRED_VALUES = ("person_id", "name", "department", "role", "hire_date")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MAPPING_TOO_DEEP = "nested too deeply to be a mapping file (thousands of levels)"
 # A roster's problems are reported like every import's.
 RosterRejected = ImportRejected
 
@@ -50,13 +48,7 @@ class RosterMapping:
 
     @classmethod
     def load(cls, path: Path) -> RosterMapping:
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            return cls.from_dict(raw)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise BadRequest(f"cannot read the mapping file: {exc}", field="mapping") from None
-        except RecursionError:
-            raise BadRequest(MAPPING_TOO_DEEP, field="mapping") from None
+        return cls.from_dict(read_mapping_file(path))
 
     @classmethod
     def from_dict(cls, raw: Any) -> RosterMapping:

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import Connection
 
+from proficio.capture.mapping import read_mapping_file
 from proficio.capture.problems import ImportRejected as RosterRejected
 from proficio.capture.problems import Problem
 from proficio.errors import BadRequest
-from proficio.people.roster import MAPPING_TOO_DEEP, numbered_records
+from proficio.people.roster import numbered_records
 from proficio.storage import people as people_store
 from proficio.storage import sensitive as store
 from proficio.storage.sensitive import SensitiveRow
@@ -48,13 +48,7 @@ class SensitiveMapping:
 
     @classmethod
     def load(cls, path: Path) -> SensitiveMapping:
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            return cls.from_dict(raw)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise BadRequest(f"cannot read the mapping file: {exc}", field="mapping") from None
-        except RecursionError:
-            raise BadRequest(MAPPING_TOO_DEEP, field="mapping") from None
+        return cls.from_dict(read_mapping_file(path))
 
     @classmethod
     def from_dict(cls, raw: Any) -> SensitiveMapping:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -13,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from proficio.auth.basic import Authenticator
 from proficio.auth.pages import sign_in_routes
 from proficio.auth.routes import session_routes
+from proficio.capture.profile import Profile
 from proficio.capture.routes import import_routes
 from proficio.context import AppContext
 from proficio.error_handlers import install_error_handlers
@@ -20,6 +23,8 @@ from proficio.lrs.asgi import PREFIX, create_xapi_app
 from proficio.lrs.handlers import writer_handlers
 from proficio.lrs.timestamps import iso_from_us
 from proficio.people.routes import people_routes
+from proficio.progress.routes import progress_routes
+from proficio.progress.service import Frameworks, ensure_default_framework, judge_continuously
 from proficio.settings import Settings
 from proficio.storage.blobs import open_blob_store
 from proficio.storage.database import Database
@@ -67,9 +72,15 @@ def create_app(
         db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
         if settings.migrate_on_start:
             upgrade(db.engine)
+        with db.transaction() as tx:
+            ensure_default_framework(tx.conn, profile=Profile(settings.profile_namespace))
         writer = Writer(
             settings.database_url,
-            handlers=partial(writer_handlers, account_home_pages=settings.account_home_pages),
+            handlers=partial(
+                writer_handlers,
+                account_home_pages=settings.account_home_pages,
+                profile_namespace=settings.profile_namespace,
+            ),
             sqlite_synchronous=settings.sqlite_synchronous,
             start_method=writer_start_method,
         )
@@ -81,10 +92,17 @@ def create_app(
             writer=writer,
             versions=versions,
             blobs=blobs,
+            frameworks=Frameworks(Profile(settings.profile_namespace)),
+        )
+        judging = asyncio.create_task(
+            judge_continuously(writer, interval=settings.progress_interval_seconds)
         )
         try:
             yield
         finally:
+            judging.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await judging
             writer.close()
             db.close()
 
@@ -95,6 +113,7 @@ def create_app(
     app.include_router(home_routes())
     app.include_router(people_routes())
     app.include_router(import_routes())
+    app.include_router(progress_routes())
     app.xapi = create_xapi_app(
         state=app.state,
         versions=versions,

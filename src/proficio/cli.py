@@ -13,56 +13,23 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import click
-from pydantic import ValidationError
 
 from proficio.auth import accounts as account_service
 from proficio.auth import credentials as credential_service
 from proficio.auth import tokens as token_service
+from proficio.clitools import DB_OPTION, CLIGroup, open_database, settings_from
 from proficio.errors import ConfigError, ProficioError
 from proficio.settings import Settings
-from proficio.storage.database import Database
-from proficio.storage.migrate import upgrade
 
-
-class _Group(click.Group):
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except ProficioError as exc:
-            raise click.ClickException(exc.message) from None
-
-
-def _settings(**overrides: Any) -> Settings:
-    given = {k: v for k, v in overrides.items() if v is not None}
-    try:
-        return Settings(**given)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "settings"
-        raise ConfigError(str(first["msg"]), field=field) from None
-
-
-@contextmanager
-def _database(db: str | None) -> Iterator[Database]:
-    settings = _settings(database_url=db)
-    database = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
-    try:
-        upgrade(database.engine)
-        yield database
-    finally:
-        database.close()
-
-
-DB_OPTION = click.option(
-    "--db", help="SQLite file path or postgresql:// URL (default: PROFICIO_DATABASE_URL)."
-)
+_Group = CLIGroup
+_settings = settings_from
+_database = open_database
 
 
 @click.group(cls=_Group, invoke_without_command=True)
@@ -756,3 +723,13 @@ def identities_split(
             reason=reason,
         )
     click.echo(f"moved {len(event.identifiers)} identifiers from {person} to {event.to_person}")
+
+
+def _add_progress_commands() -> None:
+    from proficio.progress.commands import frameworks, plans, progress
+
+    for group in (progress, frameworks, plans):
+        main.add_command(group)
+
+
+_add_progress_commands()

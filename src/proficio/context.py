@@ -9,6 +9,7 @@ from starlette.requests import Request
 from proficio.auth.basic import Authenticator
 from proficio.auth.throttle import SignInThrottle
 from proficio.lrs.versions import XAPIVersions
+from proficio.progress.service import Frameworks
 from proficio.settings import Settings
 from proficio.storage.blobs import BlobStore
 from proficio.storage.database import Database
@@ -26,6 +27,7 @@ class AppContext:
     versions: XAPIVersions = field(default_factory=XAPIVersions)
     blobs: BlobStore | None = None  # None: attachment bodies live in the database
     sign_in_throttle: SignInThrottle = field(default_factory=SignInThrottle)
+    frameworks: Frameworks | None = None  # the stored frameworks, compiled (built on start)
 
 
 def context_of(request: Request) -> AppContext:

@@ -108,6 +108,15 @@ class Settings(BaseSettings):
             "PROFICIO_PUBLIC_URL is always one."
         ),
     )
+    progress_interval_seconds: float = Field(
+        default=0.25,
+        ge=0.05,
+        le=60,
+        description=(
+            "How often the server judges again the levels of people whose evidence changed "
+            "(statements stored, identities merged) or aged out of a rule's window."
+        ),
+    )
     migrate_on_start: bool = Field(
         default=True, description="Apply database migrations when the app starts."
     )

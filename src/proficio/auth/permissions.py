@@ -43,6 +43,8 @@ class Action(StrEnum):
     COHORTS_READ = "cohorts:read"
     COHORTS_WRITE = "cohorts:write"
     TIMELINE_READ = "timeline:read"
+    PROGRESS_READ = "progress:read"
+    FRAMEWORKS_MANAGE = "frameworks:manage"
     IMPORTS_RUN = "imports:run"
     IDENTITIES_MANAGE = "identities:manage"
     ACCOUNTS_MANAGE = "accounts:manage"
@@ -82,12 +84,14 @@ _READS = {
     Action.TEAMS_READ,
     Action.COHORTS_READ,
     Action.TIMELINE_READ,
+    Action.PROGRESS_READ,
 }
 _WRITES = {
     Action.PEOPLE_WRITE,
     Action.COHORTS_WRITE,
     Action.IMPORTS_RUN,
     Action.IDENTITIES_MANAGE,
+    Action.FRAMEWORKS_MANAGE,
 }
 
 # What each role allows, and how far. An action a role does not list, it does not allow.

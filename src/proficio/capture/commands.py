@@ -27,7 +27,8 @@ from proficio.capture.rows import People
 from proficio.capture.sinks import DatabaseSink
 from proficio.capture.sources import source_for
 from proficio.errors import ProficioError
-from proficio.people.linking import statement_subscribers
+from proficio.lrs.handlers import statement_subscribers
+from proficio.progress.service import drain, ensure_default_framework
 from proficio.settings import Settings
 from proficio.storage.database import Database
 from proficio.storage.migrate import upgrade
@@ -73,6 +74,8 @@ def run_import(
     database = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     try:
         upgrade(database.engine)
+        with database.transaction() as tx:
+            ensure_default_framework(tx.conn, profile=job.profile)
         people = database.read_sync(People.load)
         subscribers = statement_subscribers(account_home_pages=settings.account_home_pages)
         audit = partial(audit_import, database.engine, actor=f"cli:{getpass.getuser()}", kind=kind)
@@ -93,6 +96,7 @@ def run_import(
             audit(outcome=Outcome.FAILED, detail={"file": str(path), "reason": exc.message[:500]})
             raise
         audit(outcome=Outcome.SUCCEEDED, detail={"file": str(path), **report.to_dict()})
+        drain(database, profile=job.profile)  # the levels the new evidence changed
         return report
     finally:
         database.close()

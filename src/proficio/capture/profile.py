@@ -274,6 +274,13 @@ TERMS: tuple[Term, ...] = (
         "workflow-transfer reports",
         value="boolean",
     ),
+    Term(
+        "result extension",
+        "rubric-scores",
+        "The score of each rubric criterion of an assignment, by criterion id.",
+        "assignment reviews (rubric evidence rules)",
+        value="object {criterion: number}",
+    ),
     # Context extensions
     Term(
         "context extension",

@@ -25,11 +25,12 @@ from proficio.capture.sinks import DatabaseSink
 from proficio.demo.company import DOMAIN
 from proficio.demo.files import write_demo_files
 from proficio.demo.generate import DemoOrg, generate_demo
+from proficio.lrs.handlers import statement_subscribers
 from proficio.people.cohort_file import read_cohort_file
 from proficio.people.cohorts import apply_cohorts
 from proficio.people.directory import apply_roster
-from proficio.people.linking import statement_subscribers
 from proficio.people.roster import RosterMapping, read_roster
+from proficio.progress.service import drain, ensure_default_framework
 from proficio.settings import Settings
 from proficio.storage import people as people_store
 from proficio.storage.accounts import get_account_by_email
@@ -94,6 +95,9 @@ def build_demo(
 ) -> list[DemoAccount]:
     """Generate and import the demo organisation; returns its accounts (no passwords yet)."""
     org = generate_demo(seed=seed, people=people, today=today)
+    profile = Profile(settings.profile_namespace)
+    with database.transaction() as tx:
+        ensure_default_framework(tx.conn, profile=profile)
     with tempfile.TemporaryDirectory(prefix="proficio-demo-") as directory:
         folder = Path(directory)
         write_demo_files(org, folder)
@@ -129,6 +133,8 @@ def build_demo(
             with DatabaseSink(database, subscribers=subscribers) as sink:
                 report = import_file(job, people=people_index, sink=sink, workers=1)
             say(f"{name}: {report.rows:,} rows, {report.stored:,} statements")
+    judged = drain(database, profile=profile)
+    say(f"levels judged for {judged:,} people")
     accounts = demo_accounts(org)
     with database.transaction() as tx:
         for account in accounts:

@@ -54,7 +54,7 @@ class PreparedStatement:
     attachment_bodies: dict[str, tuple[str, bytes | None, int]] = field(default_factory=dict)
     # The IFIs of the people the actor stands for, for identity resolution (`events`).
     actor_keys: tuple[str, ...] = ()
-    # When it happened, from `timestamp` (None: it happened when stored).
+    # When it happened, from `timestamp` (None: when stored, filled in once stored).
     timestamp_us: int | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -263,6 +263,8 @@ def _write(tx: Tx, new: list[PreparedStatement], *, keys: KeyCache, clock: Store
     rows = []
     for p in new:
         stored_us = clock.next_us()
+        if p.timestamp_us is None:  # it happened when stored, which is now known
+            p.timestamp_us = stored_us
         refs = p.refs
         if p.target_id is not None:
             refs = refs | _inherited_refs(conn, p.target_id, in_group)
@@ -274,7 +276,7 @@ def _write(tx: Tx, new: list[PreparedStatement], *, keys: KeyCache, clock: Store
                 target_id=p.target_id,
                 body=p.stored_body(iso_from_us(stored_us)),
                 refs=refs,
-                timestamp_us=stored_us if p.timestamp_us is None else p.timestamp_us,
+                timestamp_us=p.timestamp_us,
             )
         )
     store.insert_statements(tx, keys, rows)

@@ -23,6 +23,7 @@ from proficio.errors import NotFound
 from proficio.people.cohort_file import ACTIVE, CohortSpec, CohortsRejected, Problem
 from proficio.storage import cohorts as store
 from proficio.storage import people as people_store
+from proficio.storage import progress as progress_store
 from proficio.storage.cohorts import CohortRow, MemberRow
 
 ENROLLED, REMOVED = "enrolled", "removed"
@@ -121,6 +122,10 @@ def apply_cohorts(conn: Connection, *, cohorts: list[CohortSpec], today: dt.date
             report.updated[spec.cohort_id] = change
         else:
             report.unchanged.append(spec.cohort_id)
+            continue
+        # A cohort's start is its members' baseline: the progress engine judges them again.
+        affected = set(spec.members) | set(change.members_removed)
+        progress_store.queue_people(conn, sorted(affected), now_us=now_us)
     return report
 
 

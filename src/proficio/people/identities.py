@@ -26,6 +26,7 @@ from proficio.errors import BadRequest, Conflict, NotFound
 from proficio.lrs.agents import ifi_key, person_keys
 from proficio.storage import identities as store
 from proficio.storage import people as people_store
+from proficio.storage import progress as progress_store
 from proficio.storage.identities import EventRow, IdentityRow
 
 KINDS = ("mbox", "mbox_sha1sum", "openid", "account")
@@ -115,6 +116,7 @@ def _link(
         elif holder != person:
             report.conflicts[identifier] = (person, holder)
     store.insert_identities(conn, new)
+    _rejudge(conn, [row.person_id for row in new])
 
 
 def _live(person_id: str, merged_into: dict[str, str | None]) -> str:
@@ -285,6 +287,7 @@ def link_identifier(conn: Connection, *, person_id: str, identifier: str, by: st
         conn, [IdentityRow(identifier, kind_of(identifier), person_id, MANUAL, by, _now())]
     )
     store.record_event(conn, EventRow("link", None, person_id, [identifier], by, _now(), ""))
+    _rejudge(conn, [person_id])
     return True
 
 
@@ -302,6 +305,7 @@ def merge_people(conn: Connection, *, keep: str, absorb: str, by: str, reason: s
     store.mark_merged(conn, absorb=absorb, keep=keep, updated_us=time.time_ns() // 1000)
     event = EventRow(MERGE, absorb, keep, moved, by, at, reason)
     store.record_event(conn, event)
+    _rejudge(conn, [keep, absorb])
     return event
 
 
@@ -344,7 +348,14 @@ def split_identifiers(
     store.move_identities(conn, moved, to_person=target, how=SPLIT, by=by, at=at)
     event = EventRow(SPLIT, person_id, target, moved, by, at, reason)
     store.record_event(conn, event)
+    _rejudge(conn, [person_id, target])
     return event
+
+
+def _rejudge(conn: Connection, person_ids: Sequence[str]) -> None:
+    """Their evidence changed hands: the progress engine judges their levels again."""
+    if person_ids:
+        progress_store.queue_people(conn, person_ids, now_us=time.time_ns() // 1000)
 
 
 def _create_unlisted(conn: Connection, person_id: str) -> None:

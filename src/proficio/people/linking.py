@@ -37,7 +37,6 @@ class ActorLinker:
         self._checked |= identifiers
 
 
-def statement_subscribers(*, account_home_pages: tuple[str, ...]) -> list[Subscriber]:
-    """What acts on stored statements, for the writer process and the CLI's imports."""
+def actor_linker(*, account_home_pages: tuple[str, ...]) -> Subscriber:
     rules = ResolutionRules(by_email=True, account_home_pages=frozenset(account_home_pages))
-    return [ActorLinker(rules)]
+    return ActorLinker(rules)

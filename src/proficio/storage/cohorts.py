@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from proficio.storage.schema import cohort_members, cohorts
 
@@ -110,3 +110,25 @@ def cohort_ids_of_person(conn: Connection, person_id: str) -> list[str]:
     c = cohort_members.c
     query = select(c.cohort_id).where(c.person_id == person_id, c.status == "enrolled")
     return [row[0] for row in conn.execute(query)]
+
+
+def latest_starts(
+    conn: Connection, person_ids: Sequence[str] | None, *, on_or_before: str
+) -> dict[str, str]:
+    """person_id -> start date of the latest cohort each is enrolled in that has started by
+    `on_or_before` (ISO date); all people when `person_ids` is None."""
+    m, c = cohort_members.c, cohorts.c
+    query = (
+        select(m.person_id, func.max(c.start_date))
+        .join(cohorts, c.cohort_id == m.cohort_id)
+        .where(m.status == "enrolled", c.start_date <= on_or_before)
+        .group_by(m.person_id)
+    )
+    if person_ids is None:
+        return {person: start for person, start in conn.execute(query)}
+    found: dict[str, str] = {}
+    ids = list(person_ids)
+    for start in range(0, len(ids), 500):
+        chunk = query.where(m.person_id.in_(ids[start : start + 500]))
+        found.update({person: first for person, first in conn.execute(chunk)})
+    return found

@@ -316,3 +316,103 @@ audit_events = Table(
     Column("outcome", String(16), nullable=False),
     Column("detail", JSONText, nullable=False),
 )
+
+
+# Competency frameworks (`proficio.progress.frameworks`), stored as their checked documents.
+frameworks = Table(
+    "frameworks",
+    metadata,
+    Column("framework_id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("version", Text, nullable=False),
+    Column("document", JSONText, nullable=False),
+    Column("loaded_at", String(32), nullable=False),
+    Column("loaded_by", Text, nullable=False),
+)
+
+# Which competencies and target levels each role or cohort must reach, by when.
+progress_plans = Table(
+    "progress_plans",
+    metadata,
+    Column("plan_id", Text, primary_key=True),
+    Column("document", JSONText, nullable=False),
+    Column("updated_at", String(32), nullable=False),
+)
+
+# The facts of each statement that evidence rules match (`proficio.progress.evidence`), one
+# row per person the actor stands for, by the actor's IFI (`person_identities.identifier`):
+# whoever holds the identifier owns the evidence, so merges and splits rewrite nothing.
+progress_evidence = Table(
+    "progress_evidence",
+    metadata,
+    Column("actor_key", Text, primary_key=True),
+    Column("statement_id", String(36), primary_key=True),
+    Column("at_us", BigInteger, nullable=False),
+    Column("facts", Text, nullable=False),
+    Index("ix_progress_evidence_statement_id", "statement_id"),
+    sqlite_with_rowid=False,
+)
+
+# Each person's level per competency now (what proved it is worked out when asked).
+progress_levels = Table(
+    "progress_levels",
+    metadata,
+    Column("person_id", Text, primary_key=True),
+    Column("framework_id", Text, primary_key=True),
+    Column("competency_id", Text, primary_key=True),
+    Column("level", SmallInteger, nullable=False),
+    Column("since_us", BigInteger, nullable=True),
+    Column("last_evidence_us", BigInteger, nullable=True),
+    # The level when the person's latest cohort started (NULL: in no cohort).
+    Column("baseline_level", SmallInteger, nullable=True),
+    Column("regressed", Boolean, nullable=False),
+    Index("ix_progress_levels_framework_id_competency_id", "framework_id", "competency_id"),
+)
+
+# When each level was first reached, and how many days after the person's latest cohort started
+# (NULL: in no cohort), for time-to-level.
+progress_reached = Table(
+    "progress_reached",
+    metadata,
+    Column("person_id", Text, primary_key=True),
+    Column("framework_id", Text, primary_key=True),
+    Column("competency_id", Text, primary_key=True),
+    Column("level", SmallInteger, primary_key=True),
+    Column("at_us", BigInteger, nullable=False),
+    Column("days_from_start", Integer, nullable=True),
+)
+
+# Every level change, in the time the evidence happened: what changed it ("evidence", with the
+# statements, or "aged-out" of a rule's window) and, on a re-engagement, the gap before it.
+progress_changes = Table(
+    "progress_changes",
+    metadata,
+    Column("person_id", Text, primary_key=True),
+    Column("framework_id", Text, primary_key=True),
+    Column("competency_id", Text, primary_key=True),
+    Column("at_us", BigInteger, primary_key=True),
+    Column("from_level", SmallInteger, nullable=False),
+    Column("to_level", SmallInteger, nullable=False),
+    Column("cause", String(16), nullable=False),
+    Column("statement_ids", Text, nullable=False),
+    Column("gap_days", Integer, nullable=True),
+)
+
+# When each person's levels were judged, and when they may next change without new evidence
+# (evidence leaving a window); the engine looks again then.
+progress_people = Table(
+    "progress_people",
+    metadata,
+    Column("person_id", Text, primary_key=True),
+    Column("evaluated_us", BigInteger, nullable=False),
+    Column("next_check_us", BigInteger, nullable=True, index=True),
+)
+
+# People whose evidence changed (statements stored or voided, identities linked, merged or
+# split) and whose levels the engine must judge again.
+progress_queue = Table(
+    "progress_queue",
+    metadata,
+    Column("person_id", Text, primary_key=True),
+    Column("queued_us", BigInteger, nullable=False),
+)

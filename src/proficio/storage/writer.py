@@ -24,7 +24,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from multiprocessing.context import ForkServerContext, SpawnContext
 from typing import Any, Literal
@@ -231,14 +231,14 @@ class Writer:
 
 def _resolve(jobs: list[_Job], outcomes: Any) -> None:
     if isinstance(outcomes, BaseException):
-        for job in jobs:
-            job.future.set_exception(outcomes)
-        return
+        outcomes = [outcomes] * len(jobs)
     for job, outcome in zip(jobs, outcomes, strict=True):
-        if isinstance(outcome, BaseException):
-            job.future.set_exception(outcome)
-        else:
-            job.future.set_result(outcome)
+        # A job whose waiter gave up (a cancelled task) was still run; nobody wants the answer.
+        with contextlib.suppress(InvalidStateError):
+            if isinstance(outcome, BaseException):
+                job.future.set_exception(outcome)
+            else:
+                job.future.set_result(outcome)
 
 
 def group_failure(exc: BaseException) -> ProficioError:

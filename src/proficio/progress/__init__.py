@@ -1,0 +1,1 @@
+"""Competency frameworks and the progress engine."""

@@ -1,0 +1,187 @@
+"""The engine: a learner's evidence in, their level per competency out, with the history of
+every change and the rule branches (and statements) behind the current level.
+
+Pure and deterministic: the incremental path (`service.refresh_people`, run as statements
+arrive) and `proficio progress rebuild` both call `progress_of`, so they cannot disagree.
+A level is judged at each moment it could change: when a matching statement happened, and when
+one leaves a rule's time window. History is therefore in the time the evidence happened, not
+the time it was imported, and a learner whose practice lapses shows the drop on the day the
+evidence aged out.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Any
+
+from proficio.progress.evidence import Evidence
+from proficio.progress.frameworks import Competency, Framework, facts_of
+from proficio.progress.rules import DAY_US, Facts, Outcome, evaluate, holds
+
+# A rise after a stretch this long without evidence for the competency (since the level last
+# rose) is a re-engagement.
+GAP_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    competency_id: str
+    at_us: int
+    from_level: int
+    to_level: int
+    cause: str  # "evidence" (statements that happened then) or "aged-out" (left a window)
+    statement_ids: tuple[str, ...]
+    gap_days: int | None = None  # set on a re-engagement
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    competency_id: str
+    level: int  # 0: no level yet
+    since_us: int | None  # when the current level was reached (or lost to)
+    levels: tuple[Outcome, ...]  # each level's rule, judged now (when asked to explain)
+    last_evidence_us: int | None
+    baseline_level: int | None  # the level at the baseline (a cohort's start), if one is given
+    regressed: bool  # the level ever went down
+    reached_us: tuple[int | None, ...]  # when each level (1, 2, ...) was first reached
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    states: tuple[State, ...]
+    changes: tuple[Change, ...]
+    next_check_us: int | None  # when a level may change without new evidence
+
+
+def progress_of(
+    framework: Framework,
+    evidence: list[Evidence],
+    *,
+    now_us: int,
+    baseline_us: int | None = None,
+    explain: bool = False,
+) -> Progress:
+    """`baseline_us`: when the learner's program started, for the level they started at;
+    `explain`: judge every level's rule now, branch by branch (for a person's own view)."""
+    facts = Facts(evidence)
+    states, changes, upcoming = [], [], []
+    for competency in framework.competencies:
+        if not competency.rules:
+            continue
+        state, history, next_us = _competency(
+            framework, competency, facts, now_us, baseline_us, explain
+        )
+        states.append(state)
+        changes += history
+        if next_us is not None:
+            upcoming.append(next_us)
+    return Progress(tuple(states), tuple(changes), min(upcoming, default=None))
+
+
+def _competency(
+    framework: Framework,
+    competency: Competency,
+    facts: Facts,
+    now_us: int,
+    baseline_us: int | None,
+    explain: bool,
+) -> tuple[State, list[Change], int | None]:
+    leaves = list({id(f): f for f in facts_of(competency)}.values())
+    # The level can change only when one of its facts turns true or false.
+    moments = sorted({t for fact in leaves for t in facts.truth(fact)[0]})
+    level, since, last_up = 0, None, None
+    history: list[Change] = []
+    next_us = None
+    arrivals: list[int] | None = None
+    for at_us in moments:
+        if at_us > now_us:
+            next_us = at_us
+            break
+        new_level = level_at(framework, competency, facts, at_us)
+        if new_level == level:
+            continue
+        up = new_level > level
+        arrived = facts.arrived_at(leaves, at_us)
+        gap = None
+        if up:
+            arrivals = arrivals if arrivals is not None else facts.arrivals(leaves)
+            silence = _longest_silence(arrivals, after=last_up, until=at_us)
+            gap = silence // DAY_US if silence >= GAP_DAYS * DAY_US else None
+            last_up = at_us
+        history.append(
+            Change(
+                competency_id=competency.id,
+                at_us=at_us,
+                from_level=level,
+                to_level=new_level,
+                cause="evidence" if arrived else "aged-out",
+                statement_ids=tuple(sorted(arrived or facts.expired_at(leaves, at_us))),
+                gap_days=gap,
+            )
+        )
+        level, since = new_level, at_us
+    arrivals = arrivals if arrivals is not None else facts.arrivals(leaves)
+    seen = bisect_right(arrivals, now_us)
+    last_seen = arrivals[seen - 1] if seen else None
+    outcomes = tuple(evaluate(rule, facts, now_us) for rule in competency.rules) if explain else ()
+    reached: list[int | None] = [None] * len(competency.rules)
+    for change in history:
+        for rank in range(change.to_level):
+            if reached[rank] is None:
+                reached[rank] = change.at_us
+    baseline = None
+    if baseline_us is not None:
+        baseline = next((c.to_level for c in reversed(history) if c.at_us <= baseline_us), 0)
+    state = State(
+        competency_id=competency.id,
+        level=level,
+        since_us=since,
+        levels=outcomes,
+        last_evidence_us=last_seen,
+        baseline_level=baseline,
+        regressed=any(c.to_level < c.from_level for c in history),
+        reached_us=tuple(reached),
+    )
+    return state, history, next_us
+
+
+def _longest_silence(arrivals: list[int], *, after: int | None, until: int) -> int:
+    """The longest stretch between consecutive pieces of evidence, among those that arrived
+    after `after` (the last rise) and by `until`."""
+    start = bisect_right(arrivals, after) if after is not None else 0
+    end = bisect_right(arrivals, until)
+    return max((arrivals[i] - arrivals[i - 1] for i in range(max(start, 1), end)), default=0)
+
+
+def level_at(framework: Framework, competency: Competency, facts: Facts, at_us: int) -> int:
+    """The level the evidence up to `at_us` proves: with a cumulative scale, the highest level
+    whose rule holds along with every rule below it; otherwise the highest that holds."""
+    if framework.cumulative:
+        for rank, rule in enumerate(competency.rules):
+            if not holds(rule, facts, at_us):
+                return rank
+        return len(competency.rules)
+    held = [rank for rank, rule in enumerate(competency.rules, 1) if holds(rule, facts, at_us)]
+    return max(held, default=0)
+
+
+def missing_for_next(state: State) -> list[str]:
+    """What is still missing for the next level, in plain words."""
+    if state.level >= len(state.levels):
+        return []
+    return [o.label for o in _failing(state.levels[state.level])]
+
+
+def _failing(outcome: Outcome) -> list[Outcome]:
+    if outcome.held:
+        return []
+    if not outcome.children:
+        return [outcome]
+    if outcome.kind == "any":  # the closest alternative is enough to name
+        return _failing(min(outcome.children, key=lambda c: len(_failing(c))))
+    return [leaf for child in outcome.children for leaf in _failing(child)]
+
+
+def explanation(state: State) -> list[dict[str, Any]]:
+    return [outcome.to_json() for outcome in state.levels]

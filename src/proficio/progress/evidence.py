@@ -1,0 +1,90 @@
+"""Evidence: the few facts of a statement that evidence rules can match, kept apart from the
+statement so the engine never parses whole statements again.
+
+Every stored statement becomes one evidence row per person its actor stands for (an Agent, or
+each member of a Group), keyed by the actor's IFI: whoever that identifier belongs to today
+(`people.identities`) owns the evidence, so merges and splits need no rewrite. Extensions are
+kept whole except the `source` trail, which no rule reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from proficio.lrs.agents import ifi_key, person_keys
+
+_SOURCE_SUFFIX = "/extensions/context/source"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    statement_id: str
+    at_us: int  # when it happened: the statement's timestamp
+    verb: str
+    activity: str | None  # the object's id when it is an Activity
+    activity_type: str | None
+    object_agent: str | None  # the object's IFI when it is an Agent (e.g. who was helped)
+    success: bool | None
+    completion: bool | None
+    scaled: float | None
+    raw: float | None
+    extensions: dict[str, Any]  # result and context extensions by IRI
+
+    def facts_json(self) -> bytes:
+        """Everything but the id and time, which have columns of their own."""
+        return orjson.dumps(
+            [
+                self.verb,
+                self.activity,
+                self.activity_type,
+                self.object_agent,
+                self.success,
+                self.completion,
+                self.scaled,
+                self.raw,
+                self.extensions,
+            ]
+        )
+
+    @classmethod
+    def from_row(cls, statement_id: str, at_us: int, facts: str | bytes) -> Evidence:
+        return cls(statement_id, at_us, *orjson.loads(facts))
+
+
+def evidence_of(statement: dict[str, Any], *, at_us: int) -> Evidence:
+    """The evidence in a stored statement (its `timestamp` parsed by the caller as `at_us`)."""
+    target = statement["object"]
+    kind = target.get("objectType", "Activity")
+    result = statement.get("result") or {}
+    score = result.get("score") or {}
+    extensions = {
+        key: value
+        for key, value in (statement.get("context") or {}).get("extensions", {}).items()
+        if not key.endswith(_SOURCE_SUFFIX)
+    }
+    extensions.update(result.get("extensions") or {})
+    return Evidence(
+        statement_id=statement["id"],
+        at_us=at_us,
+        verb=statement["verb"]["id"],
+        activity=target["id"] if kind == "Activity" else None,
+        activity_type=(target.get("definition") or {}).get("type") if kind == "Activity" else None,
+        object_agent=ifi_key(target) if kind in ("Agent", "Group") else None,
+        success=result.get("success"),
+        completion=result.get("completion"),
+        scaled=_number(score.get("scaled")),
+        raw=_number(score.get("raw")),
+        extensions=extensions,
+    )
+
+
+def owners_of(statement: dict[str, Any]) -> tuple[str, ...]:
+    """The IFIs the evidence belongs to."""
+    return person_keys(statement["actor"])
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None

@@ -1,0 +1,299 @@
+"""Evidence rules and their evaluation: `all`/`any` trees over facts about a learner's evidence.
+
+A rule is data (`frameworks.py` reads and checks it); `evaluate` is a pure function of the
+learner's evidence and a point in time that returns, for every branch, whether it held, what was
+observed against what was needed, and the statements behind it, so every level can be explained
+and every missing step named.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from proficio.progress.evidence import Evidence
+
+DAY_US = 86_400_000_000
+_MAX_IDS = 20  # statements named behind one fact: enough to prove it
+
+FactKind = Literal["count", "distinct", "score", "answer", "rating", "rubric"]
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Which statements a fact looks at. Activities are IRIs, or paths under any Proficio
+    `.../activities/` base (`module/ai-safe-use/safe-use`), so a rule does not name a host."""
+
+    verbs: frozenset[str] = frozenset()
+    activities: tuple[str, ...] = ()
+    types: frozenset[str] = frozenset()
+    extensions: tuple[tuple[str, Any], ...] = ()
+    success: bool | None = None
+    completion: bool | None = None
+
+    def matches(self, e: Evidence) -> bool:
+        if self.verbs and e.verb not in self.verbs:
+            return False
+        if self.types and e.activity_type not in self.types:
+            return False
+        if self.activities and not _activity_matches(e.activity, self.activities):
+            return False
+        if self.success is not None and e.success is not self.success:
+            return False
+        if self.completion is not None and e.completion is not self.completion:
+            return False
+        return all(e.extensions.get(key) == value for key, value in self.extensions)
+
+
+def _activity_matches(activity: str | None, wanted: tuple[str, ...]) -> bool:
+    if activity is None:
+        return False
+    return any(
+        activity == w if "://" in w else activity.endswith("/activities/" + w) for w in wanted
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One condition. `what` names the counted things in plain words ("workflow uses")."""
+
+    # Where it is in the framework file, e.g. competencies[3].levels.review.all[0]; rules equal
+    # but for their place are the same rule.
+    path: str = field(compare=False)
+    kind: FactKind
+    where: Where
+    what: str
+    at_least: float | None = None
+    equals: Any = None
+    within_days: int | None = None
+    per: Literal["activity"] | None = None  # count: the most on any one activity
+    of: Literal["activity", "object"] = "activity"  # distinct: what is counted
+    pick: Literal["best", "latest"] = "latest"  # score, answer, rating, rubric
+    extension: str | None = None  # answer: the question's extension; rubric: the scores'
+    criterion: str | None = None  # rubric: which criterion
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    path: str = field(compare=False)
+    kind: Literal["all", "any"]
+    children: tuple[Node, ...]
+
+
+Node = Fact | Group
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a branch fared at one moment."""
+
+    held: bool
+    kind: str  # all | any | a fact kind
+    label: str
+    have: float | str | None = None
+    need: float | str | None = None
+    statement_ids: tuple[str, ...] = ()
+    children: tuple[Outcome, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"held": self.held, "kind": self.kind, "label": self.label}
+        if self.children:
+            data["children"] = [child.to_json() for child in self.children]
+        else:
+            data.update(have=self.have, need=self.need, statement_ids=list(self.statement_ids))
+        return data
+
+
+class Facts:
+    """A learner's evidence in time order, with the matches of each `Where`, and when each
+    fact turns true or false, worked out once."""
+
+    def __init__(self, evidence: list[Evidence]) -> None:
+        self.evidence = sorted(evidence, key=lambda e: (e.at_us, e.statement_id))
+        self._matching: dict[Where, tuple[list[int], list[Evidence]]] = {}
+        self._truth: dict[int, tuple[list[int], list[bool]]] = {}
+
+    def matching(self, where: Where) -> tuple[list[int], list[Evidence]]:
+        found = self._matching.get(where)
+        if found is None:
+            items = [e for e in self.evidence if where.matches(e)]
+            found = ([e.at_us for e in items], items)
+            self._matching[where] = found
+        return found
+
+    def window(self, fact: Fact, at_us: int) -> list[Evidence]:
+        """The fact's matching evidence that counts at `at_us`."""
+        times, items = self.matching(fact.where)
+        end = bisect_right(times, at_us)
+        if fact.within_days is None:
+            return items[:end]
+        return items[bisect_right(times, at_us - fact.within_days * DAY_US) : end]
+
+    def moments(self, fact: Fact) -> list[int]:
+        """When the fact may change, in order: a match arriving, or leaving its window."""
+        times, _ = self.matching(fact.where)
+        if fact.within_days is None:
+            return sorted(set(times))
+        width = fact.within_days * DAY_US
+        return sorted({*times, *(t + width for t in times)})
+
+    def truth(self, fact: Fact) -> tuple[list[int], list[bool]]:
+        """When the fact turns true or false (it is false before any evidence), from which
+        `holds` answers any moment with one bisection. Facts are interned by the framework,
+        so a fact shared by several competencies is followed once."""
+        found = self._truth.get(id(fact))
+        if found is None:
+            times: list[int] = []
+            values: list[bool] = []
+            current = False
+            for at_us in self.moments(fact):
+                held = self._holds_now(fact, at_us)
+                if held != current:
+                    times.append(at_us)
+                    values.append(held)
+                    current = held
+            found = (times, values)
+            self._truth[id(fact)] = found
+        return found
+
+    def _holds_now(self, fact: Fact, at_us: int) -> bool:
+        if fact.kind == "count" and fact.per is None:  # the common case, without copying
+            times, _ = self.matching(fact.where)
+            end = bisect_right(times, at_us)
+            start = 0
+            if fact.within_days is not None:
+                start = bisect_right(times, at_us - fact.within_days * DAY_US)
+            return end - start >= (fact.at_least or 0)
+        return _held(fact, _measure(fact, self.window(fact, at_us))[0])
+
+    def fact_holds(self, fact: Fact, at_us: int) -> bool:
+        times, values = self.truth(fact)
+        index = bisect_right(times, at_us)
+        return values[index - 1] if index else False
+
+    def arrived_at(self, facts: list[Fact], at_us: int) -> set[str]:
+        """The statements matching any of `facts` that happened at `at_us`."""
+        return {e.statement_id for f in facts for e in self._at(f.where, at_us)}
+
+    def expired_at(self, facts: list[Fact], at_us: int) -> set[str]:
+        """The statements that left the window of any of `facts` at `at_us`."""
+        return {
+            e.statement_id
+            for f in facts
+            if f.within_days is not None
+            for e in self._at(f.where, at_us - f.within_days * DAY_US)
+        }
+
+    def _at(self, where: Where, at_us: int) -> list[Evidence]:
+        times, items = self.matching(where)
+        return items[bisect_left(times, at_us) : bisect_right(times, at_us)]
+
+    def arrivals(self, facts: list[Fact]) -> list[int]:
+        """When evidence for any of `facts` happened, in order."""
+        return sorted({t for f in facts for t in self.matching(f.where)[0]})
+
+
+def evaluate(node: Node, facts: Facts, at_us: int) -> Outcome:
+    """Every branch of `node` at `at_us`, explained."""
+    if isinstance(node, Group):
+        children = tuple(evaluate(child, facts, at_us) for child in node.children)
+        held = (
+            all(c.held for c in children) if node.kind == "all" else any(c.held for c in children)
+        )
+        label = "all of these" if node.kind == "all" else "any of these"
+        return Outcome(held=held, kind=node.kind, label=label, children=children)
+    have, behind = _measure(node, facts.window(node, at_us))
+    return Outcome(
+        held=_held(node, have),
+        kind=node.kind,
+        label=describe(node, have),
+        have=have if isinstance(have, int | float | str) or have is None else str(have),
+        need=node.equals if node.equals is not None else node.at_least,
+        statement_ids=tuple(e.statement_id for e in behind[-_MAX_IDS:]),
+    )
+
+
+def holds(node: Node, facts: Facts, at_us: int) -> bool:
+    """Whether `node` holds at `at_us`: `evaluate` without the explanation, for the engine's
+    many judgements over a learner's history."""
+    if isinstance(node, Fact):
+        return facts.fact_holds(node, at_us)
+    if node.kind == "all":
+        return all(holds(child, facts, at_us) for child in node.children)
+    return any(holds(child, facts, at_us) for child in node.children)
+
+
+def _measure(fact: Fact, window: list[Evidence]) -> tuple[Any, list[Evidence]]:
+    """What the fact observes in its window, and the evidence behind it."""
+    if fact.kind == "count":
+        if fact.per != "activity":
+            return len(window), window
+        groups: dict[str | None, list[Evidence]] = {}
+        for e in window:
+            groups.setdefault(e.activity, []).append(e)
+        counted = max(groups.values(), key=len, default=[])
+        return len(counted), counted
+    if fact.kind == "distinct":
+        first: dict[str | None, Evidence] = {}
+        for e in window:
+            first.setdefault(e.activity if fact.of == "activity" else e.object_agent, e)
+        first.pop(None, None)
+        return len(first), list(first.values())
+    values = [(value, e) for e in window if (value := _value(fact, e)) is not None]
+    if not values:
+        return None, []
+    if fact.pick == "best" and all(_is_number(v) for v, _ in values):
+        value, e = max(values, key=lambda pair: pair[0])
+    else:
+        value, e = values[-1]
+    return value, [e]
+
+
+def _held(fact: Fact, have: Any) -> bool:
+    if fact.equals is not None:
+        return bool(have == fact.equals)
+    return _is_number(have) and have >= (fact.at_least or 0)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _value(fact: Fact, e: Evidence) -> Any:
+    if fact.kind == "score":
+        return e.scaled
+    if fact.kind == "rating":
+        return e.raw
+    value = e.extensions.get(fact.extension or "")
+    if fact.kind == "rubric":
+        return value.get(fact.criterion) if isinstance(value, dict) else None
+    return value
+
+
+def describe(fact: Fact, have: Any) -> str:
+    """The fact in plain words, with what was observed: "2 of 3 workflow uses in the last 30
+    days", "best quiz score 0.6, needs 0.7"."""
+    window = f" in the last {fact.within_days} days" if fact.within_days else ""
+    if fact.kind in ("count", "distinct"):
+        target = int(fact.at_least or 0)
+        per = " on one workflow" if fact.per == "activity" else ""
+        return f"{min(int(have or 0), target)} of {target} {fact.what}{per}{window}"
+    need = fact.equals if fact.equals is not None else f"at least {_number(fact.at_least)}"
+    pick = "best" if fact.pick == "best" else "latest"
+    if have is None:
+        return f"{pick} {fact.what}{window}: none yet, needs {need}"
+    shown = _number(have) if isinstance(have, int | float) else have
+    return f"{pick} {fact.what}{window}: {shown}, needs {need}"
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def leaves(node: Node) -> list[Fact]:
+    if isinstance(node, Fact):
+        return [node]
+    return [fact for child in node.children for fact in leaves(child)]

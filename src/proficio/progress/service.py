@@ -1,0 +1,323 @@
+"""Keeping levels current: evidence recorded as statements are stored, people queued when their
+evidence changes, and their levels judged again by `refresh_due` (run by the server every
+fraction of a second, and by the CLI after an import), or all at once by `rebuild`.
+
+Both paths call `engine.progress_of` on a person's whole evidence, so an incremental result
+is the rebuild's result by construction; tests check it on random streams.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from typing import Any
+
+import orjson
+import yaml
+from sqlalchemy import Connection
+
+from proficio.capture.profile import Profile
+from proficio.events import StatementsStored
+from proficio.lrs.timestamps import iso_from_us
+from proficio.progress.engine import progress_of
+from proficio.progress.evidence import Evidence, evidence_of, owners_of
+from proficio.progress.frameworks import Framework, compile_framework
+from proficio.progress.rules import DAY_US
+from proficio.storage import cohorts as cohort_store
+from proficio.storage import identities as identity_store
+from proficio.storage import progress as store
+from proficio.storage import statements as statement_store
+from proficio.storage.database import Database
+from proficio.storage.progress import ChangeRow, EvidenceRow, LevelRow, ReachedRow
+from proficio.storage.writer import Handler, Tx, Writer
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FRAMEWORK = "ai-at-work"
+REFRESH_BATCH = 500  # people judged per transaction
+
+
+def now_us() -> int:
+    return time.time_ns() // 1000
+
+
+class Frameworks:
+    """The stored frameworks, compiled, read again only when one was loaded or removed."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self._stamp: tuple[Any, ...] | None = None
+        self._compiled: list[Framework] = []
+
+    def current(self, conn: Connection) -> list[Framework]:
+        stamp = store.framework_stamp(conn)
+        if stamp != self._stamp:
+            self._compiled = [
+                compile_framework(document, profile=self.profile)
+                for document in store.framework_documents(conn)
+            ]
+            self._stamp = stamp
+        return self._compiled
+
+
+class EvidenceRecorder:
+    """Subscribes to `StatementsStored`: keeps each statement's evidence, drops the evidence of
+    voided ones, and queues the people whose evidence changed, in the same transaction."""
+
+    def __call__(self, event: StatementsStored) -> None:
+        conn = event.tx.conn
+        rows: list[EvidenceRow] = []
+        keys: set[str] = set()
+        voided: set[str] = set()
+        for p in event.statements:
+            if p.is_voiding:
+                if p.target_id is not None:
+                    voided.add(p.target_id)
+                continue
+            e = evidence_of(p.body(), at_us=p.timestamp_us or now_us())
+            facts = e.facts_json().decode()
+            rows += [(key, p.statement_id, e.at_us, facts) for key in p.actor_keys]
+            keys.update(p.actor_keys)
+        store.insert_evidence(conn, rows)
+        # A voiding statement may have arrived before the statement it voids.
+        voided.update(store.voided_among(conn, [p.statement_id for p in event.statements]))
+        if voided:
+            keys |= store.delete_evidence(conn, sorted(voided))
+        owners = identity_store.owners(conn, sorted(keys))
+        if owners:
+            store.queue_people(conn, sorted(set(owners.values())), now_us=now_us())
+
+
+class _Judged:
+    """Rows to write for the people judged so far."""
+
+    def __init__(self) -> None:
+        self.levels: list[LevelRow] = []
+        self.changes: list[ChangeRow] = []
+        self.reached: list[ReachedRow] = []
+        self.schedule: list[tuple[str, int, int | None]] = []
+
+    def rows(self) -> dict[str, Any]:
+        return {
+            "levels": self.levels,
+            "changes": self.changes,
+            "reached": self.reached,
+            "schedule": self.schedule,
+        }
+
+
+def refresh_people(
+    conn: Connection, *, person_ids: Sequence[str], frameworks: list[Framework], at_us: int
+) -> None:
+    """Judge these people's levels again from their evidence now."""
+    evidence = store.evidence_of_people(conn, person_ids)
+    starts = baselines(conn, person_ids, at_us=at_us)
+    judged = _Judged()
+    for person_id, rows in evidence.items():
+        _judge(person_id, rows, frameworks, at_us, starts.get(person_id), judged)
+    store.replace_progress(conn, person_ids, **judged.rows())
+
+
+def refresh_due(
+    conn: Connection, *, frameworks: list[Framework], at_us: int, limit: int = REFRESH_BATCH
+) -> int:
+    """Judge the people queued, and those whose evidence may have aged out by now; returns
+    how many (the caller repeats while it is `limit`)."""
+    due = store.due_people(conn, now_us=at_us, limit=limit)
+    if due:
+        refresh_people(conn, person_ids=due, frameworks=frameworks, at_us=at_us)
+    return len(due)
+
+
+def rebuild(
+    conn: Connection, *, frameworks: list[Framework], at_us: int, from_statements: bool = False
+) -> int:
+    """Everyone's levels and history from scratch (and, with `from_statements`, the evidence
+    itself from the stored statements first); returns the number of people judged."""
+    if from_statements:
+        extract_evidence(conn)
+    store.clear_progress(conn)
+    starts = baselines(conn, None, at_us=at_us)
+    people = 0
+    judged = _Judged()
+    for person_id, rows in store.all_evidence(conn):
+        _judge(person_id, rows, frameworks, at_us, starts.get(person_id), judged)
+        people += 1
+        if len(judged.levels) >= 20_000:
+            store.write_progress(conn, **judged.rows())
+            judged = _Judged()
+    store.write_progress(conn, **judged.rows())
+    return people
+
+
+def baselines(conn: Connection, person_ids: Sequence[str] | None, *, at_us: int) -> dict[str, int]:
+    """When each person's latest cohort started (the baseline of their progress), by now."""
+    today = iso_from_us(at_us)[:10]
+    starts = cohort_store.latest_starts(conn, person_ids, on_or_before=today)
+    return {person: _day_us(start) for person, start in starts.items()}
+
+
+def _day_us(date: str) -> int:
+    day = dt.date.fromisoformat(date)
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()) * 1_000_000
+
+
+def extract_evidence(conn: Connection) -> None:
+    """The evidence of every stored statement that is not voided, afresh."""
+    store.clear_evidence(conn)
+    batch: list[EvidenceRow] = []
+    for statement_id, body, at_us in statement_store.evidence_source(conn):
+        statement = orjson.loads(body)
+        facts = evidence_of(statement, at_us=at_us).facts_json().decode()
+        batch += [(key, statement_id, at_us, facts) for key in owners_of(statement)]
+        if len(batch) >= 10_000:
+            store.insert_evidence(conn, batch)
+            batch = []
+    store.insert_evidence(conn, batch)
+
+
+def _judge(
+    person_id: str,
+    rows: list[EvidenceRow],
+    frameworks: list[Framework],
+    at_us: int,
+    baseline_us: int | None,
+    judged: _Judged,
+) -> None:
+    if not rows:
+        return  # no evidence: no level anywhere, and nothing to look at again
+    evidence = person_evidence(rows)
+    upcoming = []
+    for framework in frameworks:
+        progress = progress_of(framework, evidence, now_us=at_us, baseline_us=baseline_us)
+        for s in progress.states:
+            judged.levels.append(
+                LevelRow(
+                    person_id,
+                    framework.id,
+                    s.competency_id,
+                    s.level,
+                    s.since_us,
+                    s.last_evidence_us,
+                    s.baseline_level,
+                    s.regressed,
+                )
+            )
+            judged.reached += [
+                (
+                    person_id,
+                    framework.id,
+                    s.competency_id,
+                    rank,
+                    when,
+                    None if baseline_us is None else (when - baseline_us) // DAY_US,
+                )
+                for rank, when in enumerate(s.reached_us, 1)
+                if when is not None
+            ]
+        judged.changes += [
+            ChangeRow(
+                person_id,
+                framework.id,
+                c.competency_id,
+                c.at_us,
+                c.from_level,
+                c.to_level,
+                c.cause,
+                orjson.dumps(c.statement_ids).decode(),
+                c.gap_days,
+            )
+            for c in progress.changes
+        ]
+        if progress.next_check_us is not None:
+            upcoming.append(progress.next_check_us)
+    judged.schedule.append((person_id, at_us, min(upcoming, default=None)))
+
+
+def person_evidence(rows: Iterable[EvidenceRow]) -> list[Evidence]:
+    """A person's evidence, once per statement (they may have been several of its actors)."""
+    seen: dict[str, Evidence] = {}
+    for _, statement_id, at_us, facts in rows:
+        if statement_id not in seen:
+            seen[statement_id] = Evidence.from_row(statement_id, at_us, facts)
+    return list(seen.values())
+
+
+def default_framework_document() -> dict[str, Any]:
+    text = resources.files("proficio.progress").joinpath("defaults/ai-at-work.yaml").read_text()
+    document: dict[str, Any] = yaml.safe_load(text)
+    return document
+
+
+def load_framework(
+    conn: Connection, *, document: Any, profile: Profile, by: str
+) -> tuple[Framework, bool]:
+    """Check a framework document and store it (replacing one with its id); everyone's levels
+    are judged again. Nothing changes when the document is wrong. Returns the framework and
+    whether it replaced one."""
+    framework = compile_framework(document, profile=profile)
+    replaced = store.save_framework(
+        conn,
+        framework_id=framework.id,
+        name=framework.name,
+        version=framework.version,
+        document=framework.document,
+        loaded_at=_iso_now(),
+        loaded_by=by,
+    )
+    if replaced:  # its competencies may be gone: judged from scratch below
+        store.delete_framework_progress(conn, framework.id)
+    store.queue_everyone(conn, now_us=now_us())
+    return framework, replaced
+
+
+def ensure_default_framework(conn: Connection, *, profile: Profile) -> bool:
+    """Load the framework Proficio ships with when none is stored; True when it did."""
+    if store.framework_rows(conn):
+        return False
+    load_framework(conn, document=default_framework_document(), profile=profile, by="proficio")
+    return True
+
+
+def _iso_now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def drain(database: Database, *, profile: Profile) -> int:
+    """Judge everyone queued or due, REFRESH_BATCH people per transaction (for the CLI, after
+    an import or an identity change); returns how many were judged."""
+    frameworks = Frameworks(profile)
+    total = 0
+    while True:
+        with database.transaction() as tx:
+            done = refresh_due(tx.conn, frameworks=frameworks.current(tx.conn), at_us=now_us())
+        total += done
+        if done < REFRESH_BATCH:
+            return total
+
+
+def progress_handler(profile: Profile) -> Handler:
+    """The writer process's "progress" job: one round of `refresh_due`."""
+    frameworks = Frameworks(profile)
+
+    def run(tx: Tx, payloads: list[Any]) -> list[int]:
+        done = refresh_due(tx.conn, frameworks=frameworks.current(tx.conn), at_us=now_us())
+        return [done] * len(payloads)
+
+    return run
+
+
+async def judge_continuously(writer: Writer, *, interval: float) -> None:
+    """The server's loop: a round of the "progress" job, then a pause unless more is due."""
+    while True:
+        try:
+            done = await writer.run("progress", None)
+        except Exception:  # the database is away: try again later, never stop
+            log.exception("judging levels failed")
+            done = 0
+        if done < REFRESH_BATCH:
+            await asyncio.sleep(interval)

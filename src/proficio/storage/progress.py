@@ -1,0 +1,382 @@
+"""Persistence of the progress engine: evidence, levels, history, the queue of people to judge
+again, frameworks and plans. No rules here (`proficio.progress` has them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, delete, func, insert, select, text, update
+
+from proficio.storage import rawsql
+from proficio.storage.schema import (
+    frameworks,
+    person_identities,
+    progress_changes,
+    progress_evidence,
+    progress_levels,
+    progress_people,
+    progress_plans,
+    progress_queue,
+    progress_reached,
+    statements,
+)
+
+_PROGRESS = (progress_levels, progress_changes, progress_reached, progress_people)
+
+_CHUNK = 500
+EvidenceRow = tuple[str, str, int, str]  # actor_key, statement_id, at_us, facts
+# person, framework, competency, level, at_us, days_from_start
+ReachedRow = tuple[str, str, str, int, int, int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class LevelRow:
+    person_id: str
+    framework_id: str
+    competency_id: str
+    level: int
+    since_us: int | None
+    last_evidence_us: int | None
+    baseline_level: int | None
+    regressed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRow:
+    person_id: str
+    framework_id: str
+    competency_id: str
+    at_us: int
+    from_level: int
+    to_level: int
+    cause: str
+    statement_ids: str
+    gap_days: int | None
+
+
+def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+# Evidence
+
+
+def insert_evidence(conn: Connection, rows: Sequence[EvidenceRow]) -> None:
+    rawsql.insert_rows(
+        conn,
+        "progress_evidence",
+        (("actor_key", "text"), ("statement_id", "varchar"), ("at_us", "int8"), ("facts", "text")),
+        rows,
+        on_conflict_do_nothing=True,
+    )
+
+
+def delete_evidence(conn: Connection, statement_ids: Sequence[str]) -> set[str]:
+    """Drop the evidence of these statements; returns the identifiers it belonged to."""
+    c = progress_evidence.c
+    owners: set[str] = set()
+    for chunk in _chunks(list(statement_ids)):
+        found = conn.execute(select(c.actor_key).where(c.statement_id.in_(chunk)))
+        owners.update(row[0] for row in found)
+        conn.execute(delete(progress_evidence).where(c.statement_id.in_(chunk)))
+    return owners
+
+
+def evidence_of_people(conn: Connection, person_ids: Sequence[str]) -> dict[str, list[EvidenceRow]]:
+    """Each person's evidence, through the identifiers they hold now."""
+    e, i = progress_evidence.c, person_identities.c
+    found: dict[str, list[EvidenceRow]] = {p: [] for p in person_ids}
+    for chunk in _chunks(list(person_ids)):
+        query = (
+            select(i.person_id, e.actor_key, e.statement_id, e.at_us, e.facts)
+            .join(person_identities, i.identifier == e.actor_key)
+            .where(i.person_id.in_(chunk))
+        )
+        for person_id, *row in conn.execute(query):
+            found[person_id].append(tuple(row))
+    return found
+
+
+def all_evidence(conn: Connection) -> Iterator[tuple[str, list[EvidenceRow]]]:
+    """Every person's evidence, one person at a time (for a rebuild)."""
+    e, i = progress_evidence.c, person_identities.c
+    query = (
+        select(i.person_id, e.actor_key, e.statement_id, e.at_us, e.facts)
+        .join(person_identities, i.identifier == e.actor_key)
+        .order_by(i.person_id)
+    )
+    current: str | None = None
+    rows: list[EvidenceRow] = []
+    for person_id, *row in conn.execute(query.execution_options(yield_per=20_000)):
+        if person_id != current:
+            if current is not None:
+                yield current, rows
+            current, rows = person_id, []
+        rows.append(tuple(row))
+    if current is not None:
+        yield current, rows
+
+
+def clear_evidence(conn: Connection) -> None:
+    conn.execute(delete(progress_evidence))
+
+
+# The queue and the schedule
+
+
+def queue_people(conn: Connection, person_ids: Sequence[str], *, now_us: int) -> None:
+    rawsql.insert_rows(
+        conn,
+        "progress_queue",
+        (("person_id", "text"), ("queued_us", "int8")),
+        [(p, now_us) for p in sorted(set(person_ids))],
+        on_conflict_do_nothing=True,
+    )
+
+
+def queue_everyone(conn: Connection, *, now_us: int) -> None:
+    """Queue every person who holds an identifier (after a framework changed)."""
+    conn.execute(
+        text(
+            "INSERT INTO progress_queue (person_id, queued_us) "
+            "SELECT DISTINCT person_id, :now FROM person_identities "
+            "WHERE person_id NOT IN (SELECT person_id FROM progress_queue)"
+        ),
+        {"now": now_us},
+    )
+
+
+def due_people(conn: Connection, *, now_us: int, limit: int) -> list[str]:
+    """People queued, then people whose levels may have changed with time, oldest first."""
+    q, p = progress_queue.c, progress_people.c
+    queued = [
+        row[0] for row in conn.execute(select(q.person_id).order_by(q.queued_us).limit(limit))
+    ]
+    if len(queued) < limit:
+        timed = select(p.person_id).where(p.next_check_us <= now_us).order_by(p.next_check_us)
+        for (person_id,) in conn.execute(timed.limit(limit)):
+            if person_id not in queued and len(queued) < limit:
+                queued.append(person_id)
+    return queued
+
+
+def queued_count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(progress_queue)).scalar_one())
+
+
+# Levels and history
+
+
+def replace_progress(
+    conn: Connection,
+    person_ids: Sequence[str],
+    *,
+    levels: Sequence[LevelRow],
+    changes: Sequence[ChangeRow],
+    reached: Sequence[ReachedRow],
+    schedule: Sequence[tuple[str, int, int | None]],
+) -> None:
+    """Put these people's levels, history and schedule in place of what was there, and take
+    them off the queue."""
+    for chunk in _chunks(list(person_ids)):
+        for table in (*_PROGRESS, progress_queue):
+            conn.execute(delete(table).where(table.c.person_id.in_(chunk)))
+    write_progress(conn, levels=levels, changes=changes, reached=reached, schedule=schedule)
+
+
+def write_progress(
+    conn: Connection,
+    *,
+    levels: Sequence[LevelRow],
+    changes: Sequence[ChangeRow],
+    reached: Sequence[ReachedRow],
+    schedule: Sequence[tuple[str, int, int | None]],
+) -> None:
+    rawsql.insert_rows(
+        conn,
+        "progress_levels",
+        (
+            ("person_id", "text"),
+            ("framework_id", "text"),
+            ("competency_id", "text"),
+            ("level", "int2"),
+            ("since_us", "int8"),
+            ("last_evidence_us", "int8"),
+            ("baseline_level", "int2"),
+            ("regressed", "bool"),
+        ),
+        [tuple(getattr(row, name) for name in LevelRow.__slots__) for row in levels],
+    )
+    rawsql.insert_rows(
+        conn,
+        "progress_changes",
+        (
+            ("person_id", "text"),
+            ("framework_id", "text"),
+            ("competency_id", "text"),
+            ("at_us", "int8"),
+            ("from_level", "int2"),
+            ("to_level", "int2"),
+            ("cause", "varchar"),
+            ("statement_ids", "text"),
+            ("gap_days", "int4"),
+        ),
+        [tuple(getattr(row, name) for name in ChangeRow.__slots__) for row in changes],
+    )
+    rawsql.insert_rows(
+        conn,
+        "progress_reached",
+        (
+            ("person_id", "text"),
+            ("framework_id", "text"),
+            ("competency_id", "text"),
+            ("level", "int2"),
+            ("at_us", "int8"),
+            ("days_from_start", "int4"),
+        ),
+        reached,
+    )
+    rawsql.insert_rows(
+        conn,
+        "progress_people",
+        (("person_id", "text"), ("evaluated_us", "int8"), ("next_check_us", "int8")),
+        schedule,
+    )
+
+
+def clear_progress(conn: Connection) -> None:
+    for table in (*_PROGRESS, progress_queue):
+        conn.execute(delete(table))
+
+
+def levels_of(conn: Connection, person_id: str) -> list[LevelRow]:
+    c = progress_levels.c
+    query = (
+        select(*(c[name] for name in LevelRow.__slots__))
+        .where(c.person_id == person_id)
+        .order_by(c.framework_id, c.competency_id)
+    )
+    return [LevelRow(*row) for row in conn.execute(query)]
+
+
+def changes_of(
+    conn: Connection, person_ids: Sequence[str], *, competency_id: str | None = None
+) -> list[ChangeRow]:
+    c = progress_changes.c
+    found: list[ChangeRow] = []
+    for chunk in _chunks(list(person_ids)):
+        query = select(*(c[name] for name in ChangeRow.__slots__)).where(c.person_id.in_(chunk))
+        if competency_id is not None:
+            query = query.where(c.competency_id == competency_id)
+        found += [ChangeRow(*row) for row in conn.execute(query.order_by(c.at_us))]
+    return found
+
+
+def levels_of_people(conn: Connection, person_ids: Sequence[str]) -> list[LevelRow]:
+    c = progress_levels.c
+    found: list[LevelRow] = []
+    for chunk in _chunks(list(person_ids)):
+        query = select(*(c[name] for name in LevelRow.__slots__)).where(c.person_id.in_(chunk))
+        found += [LevelRow(*row) for row in conn.execute(query)]
+    return found
+
+
+def voided_among(conn: Connection, statement_ids: Sequence[str]) -> list[str]:
+    c = statements.c
+    found: list[str] = []
+    for chunk in _chunks(list(statement_ids)):
+        query = select(c.statement_id).where(c.statement_id.in_(chunk), c.voided)
+        found += [row[0] for row in conn.execute(query)]
+    return found
+
+
+def evaluated_at(conn: Connection, person_ids: Sequence[str]) -> dict[str, int]:
+    c = progress_people.c
+    found: dict[str, int] = {}
+    for chunk in _chunks(list(person_ids)):
+        query = select(c.person_id, c.evaluated_us).where(c.person_id.in_(chunk))
+        found.update({person: int(at) for person, at in conn.execute(query)})
+    return found
+
+
+# Frameworks and plans
+
+
+def framework_documents(conn: Connection) -> list[dict[str, Any]]:
+    c = frameworks.c
+    rows = conn.execute(select(c.document).order_by(c.framework_id))
+    return [orjson.loads(row[0]) for row in rows]
+
+
+def framework_stamp(conn: Connection) -> tuple[Any, ...]:
+    """Changes whenever a framework is loaded or removed: when to read them again."""
+    c = frameworks.c
+    return tuple(conn.execute(select(func.count(), func.max(c.loaded_at))).one())
+
+
+def save_framework(
+    conn: Connection,
+    *,
+    framework_id: str,
+    name: str,
+    version: str,
+    document: dict[str, Any],
+    loaded_at: str,
+    loaded_by: str,
+) -> bool:
+    """Insert or replace; True when it replaced one."""
+    c = frameworks.c
+    values = {
+        "name": name,
+        "version": version,
+        "document": orjson.dumps(document).decode(),
+        "loaded_at": loaded_at,
+        "loaded_by": loaded_by,
+    }
+    updated = conn.execute(update(frameworks).where(c.framework_id == framework_id).values(values))
+    if updated.rowcount:
+        return True
+    conn.execute(insert(frameworks).values(framework_id=framework_id, **values))
+    return False
+
+
+def framework_rows(conn: Connection) -> list[dict[str, Any]]:
+    c = frameworks.c
+    query = select(c.framework_id, c.name, c.version, c.loaded_at, c.loaded_by)
+    rows = conn.execute(query.order_by(c.framework_id))
+    # Keys come back as SQLAlchemy quoted_name (a str subclass), which orjson refuses.
+    return [{str(k): v for k, v in row._asdict().items()} for row in rows]
+
+
+def delete_framework(conn: Connection, framework_id: str) -> bool:
+    result = conn.execute(delete(frameworks).where(frameworks.c.framework_id == framework_id))
+    delete_framework_progress(conn, framework_id)
+    return bool(result.rowcount)
+
+
+def delete_framework_progress(conn: Connection, framework_id: str) -> None:
+    for table in (progress_levels, progress_changes, progress_reached):
+        conn.execute(delete(table).where(table.c.framework_id == framework_id))
+
+
+def plan_documents(conn: Connection) -> list[dict[str, Any]]:
+    c = progress_plans.c
+    return [orjson.loads(row[0]) for row in conn.execute(select(c.document).order_by(c.plan_id))]
+
+
+def replace_plans(
+    conn: Connection, documents: Sequence[dict[str, Any]], *, updated_at: str
+) -> None:
+    conn.execute(delete(progress_plans))
+    for document in documents:
+        conn.execute(
+            insert(progress_plans).values(
+                plan_id=document["id"],
+                document=orjson.dumps(document).decode(),
+                updated_at=updated_at,
+            )
+        )

@@ -303,3 +303,30 @@ def test_frameworks_load_over_http_and_a_wrong_one_changes_nothing(
     imported = enablement.post("/api/frameworks/case", json=case)
     assert imported.status_code == 201, imported.text
     assert imported.json()["assessed"] == 0
+
+
+def test_role_department_and_workflow_groups(
+    app_client: TestClient, org: Settings, lrs: XAPIClient
+) -> None:
+    enablement = client_as(app_client, org, ["enablement"])
+    applied = {
+        "actor": {"objectType": "Agent", "account": {"homePage": HOME, "name": "E3"}},
+        "verb": {"id": "https://w3id.org/xapi/proficio/verbs/applied"},
+        "object": {
+            "id": f"{HOME}/activities/workflow/Month-end%20close",
+            "definition": {"type": "https://w3id.org/xapi/proficio/activity-types/workflow"},
+        },
+        "timestamp": NOW.isoformat(),
+    }
+    _post(lrs, [applied])
+    assert _wait_for(lambda: _level(enablement, "E3")["last_evidence"] is not None)
+    by_path = enablement.get("/api/progress/workflows/workflow/Month-end close").json()
+    assert by_path["group"]["size"] == 1
+    by_iri = enablement.get(
+        "/api/progress/workflows/" + f"{HOME}/activities/workflow/Month-end%20close"
+    ).json()
+    assert by_iri["group"]["size"] == 1
+    assert enablement.get("/api/progress/roles/Analyst").json()["group"]["size"] == 6
+    nobody = enablement.get("/api/progress/roles/Astronaut").json()
+    assert nobody["group"]["size"] == 0
+    assert all(c["completion"] is None for c in nobody["competencies"])

@@ -148,3 +148,46 @@ def test_migration_0007_fills_in_when_stored_statements_happened(database_url: s
     finally:
         database.close()
     assert [tuple(r) for r in rows] == [(1, 1_790_841_600_000_000), (2, 5_000_002)]
+
+
+def test_migration_0008_extracts_evidence_and_queues_its_people(database_url: str) -> None:
+    database = Database(database_url)
+    body = (
+        '{"id": "7a1c0f3e-0000-4000-8000-000000000001", "actor": {"objectType": "Agent",'
+        ' "account": {"homePage": "http://localhost:8000", "name": "E1"}},'
+        ' "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},'
+        ' "object": {"id": "http://localhost:8000/activities/module/a"},'
+        ' "timestamp": "2026-10-01T10:00:00Z"}'
+    )
+    try:
+        upgrade(database.engine, "0007")
+        with database.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO statements (seq, statement_id, stored_us, timestamp_us, voided,"
+                    " is_voiding, body) VALUES (1, :id, 5, 1790848800000000, false, false, :body)"
+                ),
+                {"id": "7a1c0f3e-0000-4000-8000-000000000001", "body": body},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO person_identities VALUES ('account:http://localhost:8000|E1',"
+                    " 'account', 'E1', 'roster', 'test', '2026-10-01')"
+                )
+            )
+        upgrade(database.engine)
+        with database.engine.connect() as conn:
+            evidence = conn.execute(
+                text("SELECT actor_key, statement_id, at_us FROM progress_evidence")
+            ).all()
+            queued = conn.execute(text("SELECT person_id FROM progress_queue")).all()
+    finally:
+        database.close()
+    assert [tuple(r) for r in evidence] == [
+        (
+            "account:http://localhost:8000|E1",
+            "7a1c0f3e-0000-4000-8000-000000000001",
+            1790848800000000,
+        )
+    ]
+    assert [tuple(r) for r in queued] == [("E1",)]

@@ -34,7 +34,9 @@ def workflow_rows(
     today: dt.date,
 ) -> list[tuple[str, ...]]:
     """Reports of AI applied to a recurring workflow, from week 4; people who use the tool
-    report more, and their skill decides whether the work got better or worse."""
+    report more, mostly on one workflow of their own (the habit the Application level looks
+    for), the skilled ones on a second too; their skill decides whether the work got better
+    or worse."""
     by_id = {p.person_id: p for p in people}
     rows: list[tuple[str, ...]] = []
     for cohort in cohorts:
@@ -42,11 +44,14 @@ def workflow_rows(
             person = by_id[person_id]
             traits = person.traits
             use = activity[person_id].rate(cohort.start, min(today, cohort.end))
-            for _ in range(round(rng.random() * 4 * use + (1 if traits.champion else 0))):
+            workflows = department(person.department).workflows
+            main = rng.choice(workflows)
+            for _ in range(round(rng.random() * 9 * use + (2 if traits.champion else 0))):
                 day = cohort.day(rng.randint(4, 11), rng.randint(0, 4))
                 if day >= today:
                     continue
-                workflow, use_case = rng.choice(department(person.department).workflows)
+                second = rng.random() < 0.35 * traits.skill
+                workflow, use_case = rng.choice(workflows) if second else main
                 roll = rng.random()
                 if roll < 0.9 * (1 - traits.skill) ** 2:
                     quality = "worse"

@@ -23,7 +23,7 @@ The document (docs/frameworks.md has the full reference):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from proficio.capture.profile import ADL_VERBS, TERMS, Profile
 from proficio.errors import BadRequest
@@ -38,6 +38,7 @@ LADDER: tuple[tuple[str, str], ...] = (
     ("leadership", "Leadership"),
 )
 MAX_WINDOW_DAYS = 3650
+T = TypeVar("T")
 _ONE_TO_FIVE = frozenset(t.key for t in TERMS if t.value == "integer 1-5")
 _FACT_KEYS: dict[str, set[str]] = {
     "count": {"where", "at_least", "within_days", "per", "what"},
@@ -269,7 +270,7 @@ def _complete(fact: Fact, raw: dict[str, Any], path: str, vocabulary: _Vocabular
         where = (
             fact.where
             if fact.where != Where()
-            else Where(verbs=frozenset({ADL_VERBS + "responded"}))
+            else vocabulary.intern(Where(verbs=frozenset({ADL_VERBS + "responded"})))
         )
         if question in _ONE_TO_FIVE and fact.at_least is not None and not 1 <= fact.at_least <= 5:
             raise FrameworkError(
@@ -350,7 +351,7 @@ def _where(raw: Any, path: str, vocabulary: _Vocabulary, *, required: bool) -> W
     for flag in ("success", "completion"):
         if flag in raw and not isinstance(raw[flag], bool):
             raise FrameworkError("must be true or false", field=f"{path}.{flag}")
-    return Where(
+    where = Where(
         verbs=frozenset(vocabulary.verb(v, f"{path}.verb") for v in _listed(raw.get("verb"))),
         activities=tuple(_listed(raw.get("activity"))),
         types=frozenset(vocabulary.type(t, f"{path}.type") for t in _listed(raw.get("type"))),
@@ -360,6 +361,7 @@ def _where(raw: Any, path: str, vocabulary: _Vocabulary, *, required: bool) -> W
         success=raw.get("success"),
         completion=raw.get("completion"),
     )
+    return vocabulary.intern(where)
 
 
 def _listed(value: Any) -> list[str]:
@@ -381,12 +383,13 @@ class _Vocabulary:
             kind: set(_listed(declared.get(kind))) for kind in ("verbs", "types", "extensions")
         }
         self.iris = {self.profile.iri(t.kind, t.key) for t in TERMS}
-        self._interned: dict[Node, Node] = {}
+        self._interned: dict[Any, Any] = {}
 
-    def intern(self, node: Node) -> Node:
-        """One object per distinct rule (paths aside), so the engine follows a fact shared by
-        several competencies or levels once per learner."""
-        return self._interned.setdefault(node, node)
+    def intern(self, value: T) -> T:
+        """One object per distinct rule or condition (paths aside), so the engine follows a
+        fact shared by several competencies or levels once per learner."""
+        found: T = self._interned.setdefault(value, value)
+        return found
 
     def _resolve(self, value: str, kind: str, path: str, lookup: Any) -> str:
         if "://" in value:

@@ -111,15 +111,26 @@ class Facts:
 
     def __init__(self, evidence: list[Evidence]) -> None:
         self.evidence = sorted(evidence, key=lambda e: (e.at_us, e.statement_id))
-        self._matching: dict[Where, tuple[list[int], list[Evidence]]] = {}
+        self._by_verb: dict[str, list[Evidence]] = {}
+        for e in self.evidence:
+            self._by_verb.setdefault(e.verb, []).append(e)
+        # By id: a framework's rules are interned, so equal conditions are one object.
+        self._matching: dict[int, tuple[list[int], list[Evidence]]] = {}
         self._truth: dict[int, tuple[list[int], list[bool]]] = {}
 
     def matching(self, where: Where) -> tuple[list[int], list[Evidence]]:
-        found = self._matching.get(where)
+        found = self._matching.get(id(where))
         if found is None:
-            items = [e for e in self.evidence if where.matches(e)]
+            if len(where.verbs) == 1:
+                (verb,) = where.verbs
+                candidates = self._by_verb.get(verb, [])
+            elif where.verbs:
+                candidates = [e for e in self.evidence if e.verb in where.verbs]
+            else:
+                candidates = self.evidence
+            items = [e for e in candidates if where.matches(e)]
             found = ([e.at_us for e in items], items)
-            self._matching[where] = found
+            self._matching[id(where)] = found
         return found
 
     def window(self, fact: Fact, at_us: int) -> list[Evidence]:

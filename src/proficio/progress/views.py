@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 import orjson
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import ColumnElement, Connection, Select, func, select
 
 from proficio.auth.permissions import (
     ORGANISATION,
@@ -285,8 +285,9 @@ def _workflow_people(workflow: str) -> Select[Any]:
         person_identities.c,
         lrs_keys.c,
     )
-    if "://" in workflow:
-        wanted = k.value == workflow
+    wanted: ColumnElement[bool]
+    if "://" in workflow:  # a URL path arrives decoded: "%20" in the IRI came as a space
+        wanted = k.value.in_({workflow, quote(workflow, safe=":/%?#=&+;@!$'()*,~")})
     else:
         wanted = k.value.endswith("/activities/" + quote(workflow, safe="/"), autoescape=True)
     return (

@@ -45,7 +45,8 @@ from tests.conftest import POSTGRES_ENV, SKIP_REASON, _postgres_url
 HOME = "http://localhost:8000"
 ADL = "http://adlnet.gov/expapi/"
 PROFILE = Profile()
-T_US = 1_800_000_000_000_000  # the moment both paths judge at
+T_US = 1_800_000_000_000_000  # the moment both paths judge at last
+DAY_US = 86_400_000_000
 T = dt.datetime.fromtimestamp(T_US / 1e6, tz=dt.UTC)
 AUTHORITY = {"objectType": "Agent", "account": {"homePage": HOME, "name": "tests"}}
 STRAY = "mailto:stray@example.org"
@@ -197,9 +198,15 @@ def _reset(database: Database) -> None:
 
 
 def _state(database: Database) -> dict[str, list[tuple[Any, ...]]]:
-    tables = (progress_levels, progress_changes, progress_reached, progress_people)
+    """Everything the engine stores, but when each person was last judged (which depends on
+    when they were due, not on what they did)."""
+    tables = (progress_levels, progress_changes, progress_reached)
+    p = progress_people.c
     with database.engine.connect() as conn:
-        return {t.name: sorted(tuple(row) for row in conn.execute(select(t))) for t in tables}
+        state = {t.name: sorted(tuple(row) for row in conn.execute(select(t))) for t in tables}
+        schedule = conn.execute(select(p.person_id, p.next_check_us))
+        state["progress_people"] = sorted(tuple(row) for row in schedule)
+        return state
 
 
 def move_stray(conn: Any, *, to_person: str) -> None:
@@ -226,6 +233,11 @@ def _run(database: Database, events: list[tuple[Any, ...]]) -> None:
     )
     stored: list[str] = []
     pending: list[dict[str, Any]] = []
+    steps = [step for original in events for step in _expand(original)]
+    # Judged at moments a few days apart, the last one T (when the rebuild judges): levels
+    # judged earlier continue from where they were, and evidence ages out in between.
+    commits = 1 + sum(1 for step in steps if step[0] in ("commit", "link"))
+    clock = iter(range(T_US - (commits - 1) * 3 * DAY_US, T_US + 1, 3 * DAY_US))
 
     def commit() -> None:
         if pending:
@@ -237,11 +249,12 @@ def _run(database: Database, events: list[tuple[Any, ...]]) -> None:
                 assert isinstance(outcome, list), outcome
             stored.extend(p["id"] for p in pending if not p["verb"]["id"].endswith("voided"))
             pending.clear()
+        at_us = next(clock)
         with database.transaction() as tx:
-            while refresh_due(tx.conn, frameworks=frameworks.current(tx.conn), at_us=T_US):
+            while refresh_due(tx.conn, frameworks=frameworks.current(tx.conn), at_us=at_us):
                 pass
 
-    for item in (step for original in events for step in _expand(original)):
+    for item in steps:
         if item[0] == "statement":
             pending.append(_statement(*item[1:]))
         elif item[0] == "void" and stored:

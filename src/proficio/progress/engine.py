@@ -61,16 +61,30 @@ def progress_of(
     now_us: int,
     baseline_us: int | None = None,
     explain: bool = False,
+    start_us: int | None = None,
+    prior: dict[str, list[Change]] | None = None,
 ) -> Progress:
     """`baseline_us`: when the learner's program started, for the level they started at;
-    `explain`: judge every level's rule now, branch by branch (for a person's own view)."""
-    facts = Facts(evidence)
+    `explain`: judge every level's rule now, branch by branch (for a person's own view).
+
+    With `start_us`, only the moments from then on are judged, continuing the history in
+    `prior` (each competency's changes before `start_us`, as a whole judgement gave them):
+    the same result as judging everything, for a fraction of the work when only recent
+    evidence is new."""
+    facts = Facts(evidence, start_us=start_us)
+    prior = prior or {}
     states, changes, upcoming = [], [], []
     for competency in framework.competencies:
         if not competency.rules:
             continue
         state, history, next_us = _competency(
-            framework, competency, facts, now_us, baseline_us, explain
+            framework,
+            competency,
+            facts,
+            now_us,
+            baseline_us,
+            explain,
+            prior.get(competency.id, []),
         )
         states.append(state)
         changes += history
@@ -86,12 +100,15 @@ def _competency(
     now_us: int,
     baseline_us: int | None,
     explain: bool,
+    prior: list[Change],
 ) -> tuple[State, list[Change], int | None]:
     leaves = list({id(f): f for f in facts_of(competency)}.values())
     # The level can change only when one of its facts turns true or false.
     moments = sorted({t for fact in leaves for t in facts.truth(fact)[0]})
-    level, since, last_up = 0, None, None
-    history: list[Change] = []
+    history: list[Change] = list(prior)
+    level = history[-1].to_level if history else 0
+    since = history[-1].at_us if history else None
+    last_up = next((c.at_us for c in reversed(history) if c.to_level > c.from_level), None)
     next_us = None
     arrivals: list[int] | None = None
     for at_us in moments:
@@ -124,6 +141,8 @@ def _competency(
     arrivals = arrivals if arrivals is not None else facts.arrivals(leaves)
     seen = bisect_right(arrivals, now_us)
     last_seen = arrivals[seen - 1] if seen else None
+    if seen < len(arrivals):  # evidence dated later than now counts once its time comes
+        next_us = min(next_us or arrivals[seen], arrivals[seen])
     outcomes = tuple(evaluate(rule, facts, now_us) for rule in competency.rules) if explain else ()
     reached: list[int | None] = [None] * len(competency.rules)
     for change in history:

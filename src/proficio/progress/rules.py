@@ -109,14 +109,17 @@ class Facts:
     """A learner's evidence in time order, with the matches of each `Where`, and when each
     fact turns true or false, worked out once."""
 
-    def __init__(self, evidence: list[Evidence]) -> None:
+    def __init__(self, evidence: list[Evidence], *, start_us: int | None = None) -> None:
+        """`start_us`: follow the facts from this moment on only (what happened before is
+        known already); None for the whole history."""
         self.evidence = sorted(evidence, key=lambda e: (e.at_us, e.statement_id))
+        self.start_us = start_us
         self._by_verb: dict[str, list[Evidence]] = {}
         for e in self.evidence:
             self._by_verb.setdefault(e.verb, []).append(e)
         # By id: a framework's rules are interned, so equal conditions are one object.
         self._matching: dict[int, tuple[list[int], list[Evidence]]] = {}
-        self._truth: dict[int, tuple[list[int], list[bool]]] = {}
+        self._truth: dict[int, tuple[list[int], list[bool], bool]] = {}
 
     def matching(self, where: Where) -> tuple[list[int], list[Evidence]]:
         found = self._matching.get(id(where))
@@ -149,22 +152,28 @@ class Facts:
         width = fact.within_days * DAY_US
         return sorted({*times, *(t + width for t in times)})
 
-    def truth(self, fact: Fact) -> tuple[list[int], list[bool]]:
-        """When the fact turns true or false (it is false before any evidence), from which
-        `holds` answers any moment with one bisection. Facts are interned by the framework,
-        so a fact shared by several competencies is followed once."""
+    def truth(self, fact: Fact) -> tuple[list[int], list[bool], bool]:
+        """When the fact turns true or false from `start_us` on, and whether it held just
+        before (false before any evidence), from which `holds` answers any moment with one
+        bisection. Facts are interned by the framework, so a fact shared by several
+        competencies is followed once."""
         found = self._truth.get(id(fact))
         if found is None:
             times: list[int] = []
             values: list[bool] = []
-            current = False
-            for at_us in self.moments(fact):
+            moments = self.moments(fact)
+            initial = False
+            if self.start_us is not None:
+                initial = self._holds_now(fact, self.start_us - 1)
+                moments = moments[bisect_left(moments, self.start_us) :]
+            current = initial
+            for at_us in moments:
                 held = self._holds_now(fact, at_us)
                 if held != current:
                     times.append(at_us)
                     values.append(held)
                     current = held
-            found = (times, values)
+            found = (times, values, initial)
             self._truth[id(fact)] = found
         return found
 
@@ -179,9 +188,9 @@ class Facts:
         return _held(fact, _measure(fact, self.window(fact, at_us))[0])
 
     def fact_holds(self, fact: Fact, at_us: int) -> bool:
-        times, values = self.truth(fact)
+        times, values, initial = self.truth(fact)
         index = bisect_right(times, at_us)
-        return values[index - 1] if index else False
+        return values[index - 1] if index else initial
 
     def arrived_at(self, facts: list[Fact], at_us: int) -> set[str]:
         """The statements matching any of `facts` that happened at `at_us`."""

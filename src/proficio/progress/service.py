@@ -23,7 +23,7 @@ from sqlalchemy import Connection
 from proficio.capture.profile import Profile
 from proficio.events import StatementsStored
 from proficio.lrs.timestamps import iso_from_us
-from proficio.progress.engine import progress_of
+from proficio.progress.engine import Change, progress_of
 from proficio.progress.evidence import Evidence, evidence_of, owners_of
 from proficio.progress.frameworks import Framework, compile_framework
 from proficio.progress.rules import DAY_US
@@ -71,7 +71,6 @@ class EvidenceRecorder:
     def __call__(self, event: StatementsStored) -> None:
         conn = event.tx.conn
         rows: list[EvidenceRow] = []
-        keys: set[str] = set()
         voided: set[str] = set()
         for p in event.statements:
             if p.is_voiding:
@@ -81,15 +80,21 @@ class EvidenceRecorder:
             e = evidence_of(p.body(), at_us=p.timestamp_us or now_us())
             facts = e.facts_json().decode()
             rows += [(key, p.statement_id, e.at_us, facts) for key in p.actor_keys]
-            keys.update(p.actor_keys)
         store.insert_evidence(conn, rows)
         # A voiding statement may have arrived before the statement it voids.
         voided.update(store.voided_among(conn, [p.statement_id for p in event.statements]))
+        changed = [(key, at_us) for key, _, at_us, _ in rows]
         if voided:
-            keys |= store.delete_evidence(conn, sorted(voided))
-        owners = identity_store.owners(conn, sorted(keys))
-        if owners:
-            store.queue_people(conn, sorted(set(owners.values())), now_us=now_us())
+            changed += store.delete_evidence(conn, sorted(voided))
+        # Whose evidence changed, and from when: their history before that stands.
+        owners = identity_store.owners(conn, sorted({key for key, _ in changed}))
+        since: dict[str, int] = {}
+        for key, at_us in changed:
+            person = owners.get(key)
+            if person is not None:
+                since[person] = min(at_us, since.get(person, at_us))
+        if since:
+            store.queue_people(conn, sorted(since), now_us=now_us(), since=since)
 
 
 class _Judged:
@@ -111,14 +116,32 @@ class _Judged:
 
 
 def refresh_people(
-    conn: Connection, *, person_ids: Sequence[str], frameworks: list[Framework], at_us: int
+    conn: Connection,
+    *,
+    person_ids: Sequence[str],
+    frameworks: list[Framework],
+    at_us: int,
+    starts: dict[str, int | None] | None = None,
 ) -> None:
-    """Judge these people's levels again from their evidence now."""
+    """Judge these people's levels again from their evidence now: from the moment in
+    `starts` on when it names one (the history before it stands), else all of it."""
+    starts = starts or {}
     evidence = store.evidence_of_people(conn, person_ids)
-    starts = baselines(conn, person_ids, at_us=at_us)
+    baseline = baselines(conn, person_ids, at_us=at_us)
+    partial = {p: start for p, start in starts.items() if start is not None}
+    prior = store.changes_before(conn, partial) if partial else {}
     judged = _Judged()
     for person_id, rows in evidence.items():
-        _judge(person_id, rows, frameworks, at_us, starts.get(person_id), judged)
+        _judge(
+            person_id,
+            rows,
+            frameworks,
+            at_us,
+            baseline.get(person_id),
+            judged,
+            start_us=partial.get(person_id),
+            prior=prior.get(person_id, []),
+        )
     store.replace_progress(conn, person_ids, **judged.rows())
 
 
@@ -129,7 +152,7 @@ def refresh_due(
     how many (the caller repeats while it is `limit`)."""
     due = store.due_people(conn, now_us=at_us, limit=limit)
     if due:
-        refresh_people(conn, person_ids=due, frameworks=frameworks, at_us=at_us)
+        refresh_people(conn, person_ids=sorted(due), frameworks=frameworks, at_us=at_us, starts=due)
     return len(due)
 
 
@@ -187,13 +210,27 @@ def _judge(
     at_us: int,
     baseline_us: int | None,
     judged: _Judged,
+    *,
+    start_us: int | None = None,
+    prior: Sequence[ChangeRow] = (),
 ) -> None:
     if not rows:
         return  # no evidence: no level anywhere, and nothing to look at again
     evidence = person_evidence(rows)
     upcoming = []
     for framework in frameworks:
-        progress = progress_of(framework, evidence, now_us=at_us, baseline_us=baseline_us)
+        before: dict[str, list[Change]] = {}
+        for row in prior:
+            if row.framework_id == framework.id:
+                before.setdefault(row.competency_id, []).append(_change(row))
+        progress = progress_of(
+            framework,
+            evidence,
+            now_us=at_us,
+            baseline_us=baseline_us,
+            start_us=start_us,
+            prior=before,
+        )
         for s in progress.states:
             judged.levels.append(
                 LevelRow(
@@ -236,6 +273,18 @@ def _judge(
         if progress.next_check_us is not None:
             upcoming.append(progress.next_check_us)
     judged.schedule.append((person_id, at_us, min(upcoming, default=None)))
+
+
+def _change(row: ChangeRow) -> Change:
+    return Change(
+        competency_id=row.competency_id,
+        at_us=row.at_us,
+        from_level=row.from_level,
+        to_level=row.to_level,
+        cause=row.cause,
+        statement_ids=tuple(orjson.loads(row.statement_ids)),
+        gap_days=row.gap_days,
+    )
 
 
 def person_evidence(rows: Iterable[EvidenceRow]) -> list[Evidence]:

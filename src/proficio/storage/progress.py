@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, text, update
 
 from proficio.storage import rawsql
 from proficio.storage.schema import (
@@ -75,15 +75,15 @@ def insert_evidence(conn: Connection, rows: Sequence[EvidenceRow]) -> None:
     )
 
 
-def delete_evidence(conn: Connection, statement_ids: Sequence[str]) -> set[str]:
-    """Drop the evidence of these statements; returns the identifiers it belonged to."""
+def delete_evidence(conn: Connection, statement_ids: Sequence[str]) -> list[tuple[str, int]]:
+    """Drop the evidence of these statements; returns (identifier, when) of what was dropped."""
     c = progress_evidence.c
-    owners: set[str] = set()
+    dropped: list[tuple[str, int]] = []
     for chunk in _chunks(list(statement_ids)):
-        found = conn.execute(select(c.actor_key).where(c.statement_id.in_(chunk)))
-        owners.update(row[0] for row in found)
+        found = conn.execute(select(c.actor_key, c.at_us).where(c.statement_id.in_(chunk)))
+        dropped += [(key, at_us) for key, at_us in found]
         conn.execute(delete(progress_evidence).where(c.statement_id.in_(chunk)))
-    return owners
+    return dropped
 
 
 def evidence_of_people(conn: Connection, person_ids: Sequence[str]) -> dict[str, list[EvidenceRow]]:
@@ -128,18 +128,31 @@ def clear_evidence(conn: Connection) -> None:
 # The queue and the schedule
 
 
-def queue_people(conn: Connection, person_ids: Sequence[str], *, now_us: int) -> None:
-    rawsql.insert_rows(
+def queue_people(
+    conn: Connection, person_ids: Sequence[str], *, now_us: int, since: dict[str, int] | None = None
+) -> None:
+    """Queue people to be judged again: from the moment in `since` (the earliest evidence that
+    changed), or their whole history when `since` does not name them. Queued twice, the
+    earlier moment (or the whole history) wins."""
+    since = since or {}
+    rows = [(p, now_us, since.get(p)) for p in sorted(set(person_ids))]
+    if not rows:
+        return
+    rawsql.executemany(
         conn,
-        "progress_queue",
-        (("person_id", "text"), ("queued_us", "int8")),
-        [(p, now_us) for p in sorted(set(person_ids))],
-        on_conflict_do_nothing=True,
+        "INSERT INTO progress_queue (person_id, queued_us, since_us) VALUES (?, ?, ?) "
+        "ON CONFLICT (person_id) DO UPDATE SET since_us = CASE "
+        "WHEN progress_queue.since_us IS NULL OR excluded.since_us IS NULL THEN NULL "
+        "WHEN excluded.since_us < progress_queue.since_us THEN excluded.since_us "
+        "ELSE progress_queue.since_us END",
+        rows,
     )
 
 
 def queue_everyone(conn: Connection, *, now_us: int) -> None:
-    """Queue every person who holds an identifier (after a framework changed)."""
+    """Queue every person who holds an identifier, for their whole history (after a framework
+    changed)."""
+    conn.execute(text("UPDATE progress_queue SET since_us = NULL"))
     conn.execute(
         text(
             "INSERT INTO progress_queue (person_id, queued_us) "
@@ -150,18 +163,23 @@ def queue_everyone(conn: Connection, *, now_us: int) -> None:
     )
 
 
-def due_people(conn: Connection, *, now_us: int, limit: int) -> list[str]:
-    """People queued, then people whose levels may have changed with time, oldest first."""
+def due_people(conn: Connection, *, now_us: int, limit: int) -> dict[str, int | None]:
+    """People to judge again, and from when (None: their whole history): those queued, then
+    those whose levels may have changed with time since they were last judged."""
     q, p = progress_queue.c, progress_people.c
-    queued = [
-        row[0] for row in conn.execute(select(q.person_id).order_by(q.queued_us).limit(limit))
-    ]
-    if len(queued) < limit:
+    queued = conn.execute(select(q.person_id, q.since_us).order_by(q.queued_us).limit(limit))
+    due: dict[str, int | None] = {person: since for person, since in queued}
+    if len(due) < limit:
         timed = select(p.person_id).where(p.next_check_us <= now_us).order_by(p.next_check_us)
         for (person_id,) in conn.execute(timed.limit(limit)):
-            if person_id not in queued and len(queued) < limit:
-                queued.append(person_id)
-    return queued
+            if len(due) < limit:
+                due.setdefault(person_id, now_us)
+    # What was judged last time stands up to then: start after it, at the latest.
+    judged = evaluated_at(conn, sorted(due))
+    return {
+        person: None if since is None or person not in judged else min(since, judged[person] + 1)
+        for person, since in due.items()
+    }
 
 
 def queued_count(conn: Connection) -> int:
@@ -181,11 +199,41 @@ def replace_progress(
     schedule: Sequence[tuple[str, int, int | None]],
 ) -> None:
     """Put these people's levels, history and schedule in place of what was there, and take
-    them off the queue."""
+    them off the queue. Only the rows that differ are written: judged again after one more
+    statement, a learner's history is mostly what it was."""
+    new: dict[Table, list[tuple[Any, ...]]] = {
+        progress_levels: [_values(row) for row in levels],
+        progress_changes: [_values(row) for row in changes],
+        progress_reached: [tuple(row) for row in reached],
+        progress_people: [tuple(row) for row in schedule],
+    }
     for chunk in _chunks(list(person_ids)):
-        for table in (*_PROGRESS, progress_queue):
-            conn.execute(delete(table).where(table.c.person_id.in_(chunk)))
-    write_progress(conn, levels=levels, changes=changes, reached=reached, schedule=schedule)
+        wanted = set(chunk)
+        for table, rows in new.items():
+            _sync(conn, table, wanted, {row for row in rows if row[0] in wanted})
+        conn.execute(delete(progress_queue).where(progress_queue.c.person_id.in_(chunk)))
+
+
+def _values(row: LevelRow | ChangeRow) -> tuple[Any, ...]:
+    return tuple(getattr(row, name) for name in row.__slots__)
+
+
+def _sync(conn: Connection, table: Table, people: set[str], rows: set[tuple[Any, ...]]) -> None:
+    columns = list(table.c)
+    query = select(*columns).where(table.c.person_id.in_(sorted(people)))
+    old = {tuple(row) for row in conn.execute(query)}
+    keys = [i for i, column in enumerate(columns) if column.primary_key]
+    gone = old - rows
+    if gone:
+        where = " AND ".join(f"{columns[i].name} = ?" for i in keys)
+        rawsql.executemany(
+            conn,
+            f"DELETE FROM {table.name} WHERE {where}",
+            [tuple(row[i] for i in keys) for row in gone],
+        )
+    added = rows - old
+    if added:
+        conn.execute(insert(table), [dict(zip(table.c.keys(), row, strict=True)) for row in added])
 
 
 def write_progress(
@@ -253,16 +301,6 @@ def clear_progress(conn: Connection) -> None:
         conn.execute(delete(table))
 
 
-def levels_of(conn: Connection, person_id: str) -> list[LevelRow]:
-    c = progress_levels.c
-    query = (
-        select(*(c[name] for name in LevelRow.__slots__))
-        .where(c.person_id == person_id)
-        .order_by(c.framework_id, c.competency_id)
-    )
-    return [LevelRow(*row) for row in conn.execute(query)]
-
-
 def changes_of(
     conn: Connection, person_ids: Sequence[str], *, competency_id: str | None = None
 ) -> list[ChangeRow]:
@@ -273,6 +311,15 @@ def changes_of(
         if competency_id is not None:
             query = query.where(c.competency_id == competency_id)
         found += [ChangeRow(*row) for row in conn.execute(query.order_by(c.at_us))]
+    return found
+
+
+def changes_before(conn: Connection, starts: dict[str, int]) -> dict[str, list[ChangeRow]]:
+    """Each person's stored changes before their start moment, in time order."""
+    found: dict[str, list[ChangeRow]] = {person: [] for person in starts}
+    for row in changes_of(conn, sorted(starts)):
+        if row.at_us < starts[row.person_id]:
+            found[row.person_id].append(row)
     return found
 
 

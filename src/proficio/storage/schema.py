@@ -415,4 +415,6 @@ progress_queue = Table(
     metadata,
     Column("person_id", Text, primary_key=True),
     Column("queued_us", BigInteger, nullable=False),
+    # The earliest moment whose evidence changed; NULL: judge the whole history again.
+    Column("since_us", BigInteger, nullable=True),
 )

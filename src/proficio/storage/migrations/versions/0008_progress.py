@@ -111,6 +111,7 @@ def upgrade() -> None:
         "progress_queue",
         sa.Column("person_id", sa.Text),
         sa.Column("queued_us", sa.BigInteger, nullable=False),
+        sa.Column("since_us", sa.BigInteger, nullable=True),
         sa.PrimaryKeyConstraint("person_id", name="pk_progress_queue"),
     )
     _extract_evidence(op.get_bind())

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from proficio.progress.evidence import Evidence
-from proficio.progress.frameworks import Competency, Framework, facts_of
+from proficio.progress.frameworks import Competency, Framework
 from proficio.progress.rules import DAY_US, Facts, Outcome, evaluate, holds
 
 # A rise after a stretch this long without evidence for the competency (since the level last
@@ -102,7 +102,7 @@ def _competency(
     explain: bool,
     prior: list[Change],
 ) -> tuple[State, list[Change], int | None]:
-    leaves = list({id(f): f for f in facts_of(competency)}.values())
+    leaves = list(competency.facts)
     # The level can change only when one of its facts turns true or false.
     moments = sorted({t for fact in leaves for t in facts.truth(fact)[0]})
     history: list[Change] = list(prior)

@@ -72,6 +72,7 @@ class Competency:
     parent: str | None
     rules: tuple[Node, ...]  # one per level of the scale, or none when not assessed
     extra: dict[str, Any] = field(default_factory=dict)  # kept as given (e.g. CASE ids)
+    facts: tuple[Fact, ...] = ()  # every distinct fact of its rules, for the engine
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +187,7 @@ def _competency(
         parent=parent,
         rules=rules,
         extra={k: v for k, v in item.items() if k not in core},
+        facts=tuple({id(f): f for rule in rules for f in leaves(rule)}.values()),
     )
 
 
@@ -474,9 +476,3 @@ def _known(raw: dict[str, Any], allowed: set[str], path: str) -> None:
             )
 
 
-def assessed(framework: Framework) -> list[Competency]:
-    return [c for c in framework.competencies if c.rules]
-
-
-def facts_of(competency: Competency) -> list[Fact]:
-    return [fact for rule in competency.rules for fact in leaves(rule)]

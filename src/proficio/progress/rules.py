@@ -145,12 +145,19 @@ class Facts:
         return items[bisect_right(times, at_us - fact.within_days * DAY_US) : end]
 
     def moments(self, fact: Fact) -> list[int]:
-        """When the fact may change, in order: a match arriving, or leaving its window."""
+        """When the fact may change, in order: a match arriving, or leaving its window (from
+        `start_us` on)."""
         times, _ = self.matching(fact.where)
+        start = self.start_us
         if fact.within_days is None:
-            return sorted(set(times))
+            if start is not None:
+                times = times[bisect_left(times, start) :]
+            return list(dict.fromkeys(times))
         width = fact.within_days * DAY_US
-        return sorted({*times, *(t + width for t in times)})
+        if start is None:
+            return sorted({*times, *(t + width for t in times)})
+        recent = times[bisect_left(times, start - width) :]
+        return sorted({*(t for t in recent if t >= start), *(t + width for t in recent)})
 
     def truth(self, fact: Fact) -> tuple[list[int], list[bool], bool]:
         """When the fact turns true or false from `start_us` on, and whether it held just
@@ -165,7 +172,6 @@ class Facts:
             initial = False
             if self.start_us is not None:
                 initial = self._holds_now(fact, self.start_us - 1)
-                moments = moments[bisect_left(moments, self.start_us) :]
             current = initial
             for at_us in moments:
                 held = self._holds_now(fact, at_us)

@@ -87,17 +87,19 @@ def delete_evidence(conn: Connection, statement_ids: Sequence[str]) -> list[tupl
 
 
 def evidence_of_people(conn: Connection, person_ids: Sequence[str]) -> dict[str, list[EvidenceRow]]:
-    """Each person's evidence, through the identifiers they hold now."""
-    e, i = progress_evidence.c, person_identities.c
+    """Each person's evidence, through the identifiers they hold now. On the DBAPI cursor: the
+    engine reads thousands of rows a second here."""
     found: dict[str, list[EvidenceRow]] = {p: [] for p in person_ids}
     for chunk in _chunks(list(person_ids)):
-        query = (
-            select(i.person_id, e.actor_key, e.statement_id, e.at_us, e.facts)
-            .join(person_identities, i.identifier == e.actor_key)
-            .where(i.person_id.in_(chunk))
+        rows = rawsql.execute(
+            conn,
+            "SELECT i.person_id, e.actor_key, e.statement_id, e.at_us, e.facts "
+            "FROM progress_evidence e JOIN person_identities i ON i.identifier = e.actor_key "
+            f"WHERE i.person_id IN ({rawsql.placeholders(len(chunk))})",
+            chunk,
         )
-        for person_id, *row in conn.execute(query):
-            found[person_id].append(tuple(row))
+        for person_id, key, statement_id, at_us, facts in rows:
+            found[person_id].append((key, statement_id, at_us, facts))
     return found
 
 

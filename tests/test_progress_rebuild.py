@@ -38,7 +38,7 @@ from proficio.storage.schema import (
     progress_changes,
     progress_levels,
     progress_people,
-    progress_reached,
+    progress_summaries,
 )
 from tests.conftest import POSTGRES_ENV, SKIP_REASON, _postgres_url
 
@@ -200,7 +200,7 @@ def _reset(database: Database) -> None:
 def _state(database: Database) -> dict[str, list[tuple[Any, ...]]]:
     """Everything the engine stores, but when each person was last judged (which depends on
     when they were due, not on what they did)."""
-    tables = (progress_levels, progress_changes, progress_reached)
+    tables = (progress_levels, progress_changes, progress_summaries)
     p = progress_people.c
     with database.engine.connect() as conn:
         state = {t.name: sorted(tuple(row) for row in conn.execute(select(t))) for t in tables}
@@ -303,7 +303,7 @@ def test_incremental_levels_equal_a_rebuild_from_the_statements(kind: str, tmp_p
         check()
     # The streams reached levels, changed them and scheduled looks again: the property was
     # tested on something.
-    assert seen == {"progress_levels", "progress_changes", "progress_reached", "progress_people"}
+    assert seen == {"progress_levels", "progress_changes", "progress_summaries", "progress_people"}
 
 
 def test_the_property_can_fail_when_a_path_skips_a_person(tmp_path: Path) -> None:

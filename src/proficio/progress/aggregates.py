@@ -1,21 +1,24 @@
 """Progress of a group (a team, cohort, role, department, or the people of a workflow): how many
 people are at each level of each competency, how that moved since their baseline, how long
-levels took, who regressed and who stalled. Read from the engine's stored state in a few
-grouped queries; never from the statements.
+levels took, who regressed and who stalled. Read from the engine's packed rows, one per person
+(`progress.packing`); never from the statements.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Select, case, func, literal, select
+from sqlalchemy import Connection, Select, select
 
 from proficio.lrs.timestamps import iso_from_us
 from proficio.progress.frameworks import Framework
+from proficio.progress.packing import DAYS_WIDTH, NO_DAYS, level_of, signature
 from proficio.progress.rules import DAY_US
-from proficio.storage.schema import progress_levels, progress_reached
+from proficio.storage import rawsql
+from proficio.storage.schema import progress_summaries
 
 DEFAULT_TARGET = 3  # Application: using it in real work, when no plan says otherwise
 STALLED_DAYS = 21
@@ -41,34 +44,62 @@ def aggregate(
 ) -> dict[str, Any]:
     targets = targets or {}
     stalled_before = at_us - stalled_days * DAY_US
-    levels = _level_counts(conn, group.people, stalled_before)
-    reached = _time_to_level(conn, group.people)
-    stalled_people = _stalled(conn, group.people, stalled_before)
     out: list[dict[str, Any]] = []
+    stalled: set[str] = set()
     for framework in frameworks:
-        for competency in framework.competencies:
-            if not competency.rules:
-                continue
-            key = (framework.id, competency.id)
-            target = targets.get(key, DEFAULT_TARGET)
+        rows = _summaries(conn, group.people, framework)
+        stalled |= {person for person, *_, changed in rows if (changed or 0) < stalled_before}
+        assessed = [c for c in framework.competencies if c.rules]
+        counted = _count(rows, len(framework.scale))
+        for index, competency in enumerate(assessed):
+            target = targets.get((framework.id, competency.id), DEFAULT_TARGET)
             out.append(
                 _competency(
-                    framework,
-                    competency.id,
-                    competency.name,
-                    group.size,
-                    levels.get(key, []),
-                    reached.get((*key, target), Counter()),
-                    target,
+                    framework, competency.id, competency.name, group.size, counted, index, target
                 )
             )
+    people = sorted(stalled)
     return {
         "group": {"kind": group.kind, "id": group.id, "name": group.name, "size": group.size},
         "as_of": iso_from_us(at_us),
         "stalled_days": stalled_days,
-        "stalled": {"count": len(stalled_people), "people": stalled_people[:100]},
+        "stalled": {"count": len(people), "people": people[:100]},
         "competencies": out,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class _Counted:
+    """A group's packed rows, column by column: counting a competency is then a few passes of
+    `map` and `Counter` over strings, at C speed."""
+
+    levels: list[str]
+    baselines: list[str]
+    regressed: list[str]
+    reached: list[str]
+    ranks: int
+
+
+def _count(rows: list[tuple[Any, ...]], ranks: int) -> _Counted:
+    return _Counted(
+        levels=[row[1] for row in rows],
+        baselines=[row[2] for row in rows],
+        regressed=[row[3] for row in rows],
+        reached=[row[4] for row in rows],
+        ranks=ranks,
+    )
+
+
+def _summaries(
+    conn: Connection, people: Select[Any], framework: Framework
+) -> list[tuple[Any, ...]]:
+    c = progress_summaries.c
+    query = select(c.person_id, c.levels, c.baselines, c.regressed, c.reached, c.changed_us).where(
+        c.framework_id == framework.id,
+        c.signature == signature(framework),  # rows of another version wait to be judged again
+        c.person_id.in_(people),
+    )
+    return rawsql.execute_query(conn, query)
 
 
 def _competency(
@@ -76,22 +107,33 @@ def _competency(
     competency_id: str,
     name: str,
     size: int,
-    rows: list[tuple[int, int | None, bool, bool, int]],
-    days: Counter[int],
+    counted: _Counted,
+    index: int,
     target: int,
 ) -> dict[str, Any]:
+    char = itemgetter(index)
     now: Counter[int] = Counter()
+    for level, count in Counter(map(char, counted.levels)).items():
+        now[level_of(level)] += count
     baseline: Counter[int] = Counter()
-    up = down = regressed = stalled = with_baseline = 0
-    for level, base, was_regressed, is_stalled, count in rows:
-        now[level] += count
-        if base is not None:
-            baseline[base] += count
-            with_baseline += count
-            up += count if level > base else 0
-            down += count if level < base else 0
-        regressed += count if was_regressed else 0
-        stalled += count if is_stalled else 0
+    up = down = with_baseline = 0
+    pairs = Counter(zip(map(char, counted.levels), map(char, counted.baselines), strict=True))
+    for (after_char, before_char), count in pairs.items():
+        if before_char == "-":
+            continue
+        before, after = level_of(before_char), level_of(after_char)
+        baseline[before] += count
+        with_baseline += count
+        up += count if after > before else 0
+        down += count if after < before else 0
+    regressed = Counter(map(char, counted.regressed))["1"]
+    start = (index * counted.ranks + target - 1) * DAYS_WIDTH
+    days: Counter[int] = Counter()
+    for text, count in Counter(
+        map(itemgetter(slice(start, start + DAYS_WIDTH)), counted.reached)
+    ).items():
+        if text and text != NO_DAYS:
+            days[int(text, 36)] += count
     judged = sum(now.values())
     now[0] += size - judged  # people with no evidence yet: no level
     at_target = sum(c for level, c in now.items() if level >= target)
@@ -116,67 +158,8 @@ def _competency(
             "unchanged": with_baseline - up - down,
         },
         "regressed": {"people": regressed, "share": round(regressed / size, 4) if size else None},
-        "stalled": stalled,
         "time_to_target_days": _spread(days),
     }
-
-
-def _level_counts(
-    conn: Connection, people: Select[Any], stalled_before: int
-) -> dict[tuple[str, str], list[tuple[int, int | None, bool, bool, int]]]:
-    c = progress_levels.c
-    is_stalled = case((c.since_us < stalled_before, literal(True)), else_=literal(False))
-    query = (
-        select(
-            c.framework_id,
-            c.competency_id,
-            c.level,
-            c.baseline_level,
-            c.regressed,
-            is_stalled,
-            func.count(),
-        )
-        .where(c.person_id.in_(people))
-        .group_by(
-            c.framework_id, c.competency_id, c.level, c.baseline_level, c.regressed, is_stalled
-        )
-    )
-    found: dict[tuple[str, str], list[tuple[int, int | None, bool, bool, int]]] = {}
-    for fw, comp, level, base, regressed, stalled, count in conn.execute(query):
-        found.setdefault((fw, comp), []).append(
-            (level, base, bool(regressed), bool(stalled), count)
-        )
-    return found
-
-
-def _time_to_level(
-    conn: Connection, people: Select[Any]
-) -> dict[tuple[str, str, int], Counter[int]]:
-    """(framework, competency, level) -> how many took each number of days from their start."""
-    c = progress_reached.c
-    query = (
-        select(c.framework_id, c.competency_id, c.level, c.days_from_start, func.count())
-        .where(c.person_id.in_(people), c.days_from_start.is_not(None), c.days_from_start >= 0)
-        .group_by(c.framework_id, c.competency_id, c.level, c.days_from_start)
-    )
-    found: dict[tuple[str, str, int], Counter[int]] = {}
-    for fw, comp, level, days, count in conn.execute(query):
-        found.setdefault((fw, comp, level), Counter())[days] = count
-    return found
-
-
-def _stalled(conn: Connection, people: Select[Any], stalled_before: int) -> list[str]:
-    """People with evidence whose levels have not changed (anywhere) in the stalled window."""
-    c = progress_levels.c
-    latest = func.max(func.coalesce(c.since_us, 0))
-    query = (
-        select(c.person_id)
-        .where(c.person_id.in_(people))
-        .group_by(c.person_id)
-        .having(latest < stalled_before)
-        .order_by(c.person_id)
-    )
-    return [row[0] for row in conn.execute(query)]
 
 
 def _spread(days: Counter[int]) -> dict[str, Any] | None:

@@ -474,5 +474,3 @@ def _known(raw: dict[str, Any], allowed: set[str], path: str) -> None:
             raise FrameworkError(
                 f"unknown field; expected one of {', '.join(sorted(allowed))}", field=where
             )
-
-

@@ -26,13 +26,13 @@ from proficio.lrs.timestamps import iso_from_us
 from proficio.progress.engine import Change, progress_of
 from proficio.progress.evidence import Evidence, evidence_of, owners_of
 from proficio.progress.frameworks import Framework, compile_framework
-from proficio.progress.rules import DAY_US
+from proficio.progress.packing import pack, signature
 from proficio.storage import cohorts as cohort_store
 from proficio.storage import identities as identity_store
 from proficio.storage import progress as store
 from proficio.storage import statements as statement_store
 from proficio.storage.database import Database
-from proficio.storage.progress import ChangeRow, EvidenceRow, LevelRow, ReachedRow
+from proficio.storage.progress import ChangeRow, EvidenceRow, LevelRow, SummaryRow
 from proficio.storage.writer import Handler, Tx, Writer
 
 log = logging.getLogger(__name__)
@@ -103,14 +103,14 @@ class _Judged:
     def __init__(self) -> None:
         self.levels: list[LevelRow] = []
         self.changes: list[ChangeRow] = []
-        self.reached: list[ReachedRow] = []
+        self.summaries: list[SummaryRow] = []
         self.schedule: list[tuple[str, int, int | None]] = []
 
     def rows(self) -> dict[str, Any]:
         return {
             "levels": self.levels,
             "changes": self.changes,
-            "reached": self.reached,
+            "summaries": self.summaries,
             "schedule": self.schedule,
         }
 
@@ -244,18 +244,16 @@ def _judge(
                     s.regressed,
                 )
             )
-            judged.reached += [
-                (
-                    person_id,
-                    framework.id,
-                    s.competency_id,
-                    rank,
-                    when,
-                    None if baseline_us is None else (when - baseline_us) // DAY_US,
-                )
-                for rank, when in enumerate(s.reached_us, 1)
-                if when is not None
-            ]
+        changed = max((s.since_us for s in progress.states if s.since_us is not None), default=None)
+        judged.summaries.append(
+            (
+                person_id,
+                framework.id,
+                signature(framework),
+                *pack(progress.states, baseline_us),
+                changed,
+            )
+        )
         judged.changes += [
             ChangeRow(
                 person_id,

@@ -33,6 +33,7 @@ from proficio.progress.engine import State, missing_for_next, progress_of
 from proficio.progress.frameworks import Framework
 from proficio.progress.plans import Target, stored_plans, targets_of
 from proficio.progress.service import baselines, person_evidence
+from proficio.storage import cohorts as cohort_store
 from proficio.storage import people as people_store
 from proficio.storage import progress as store
 from proficio.storage.schema import (
@@ -256,10 +257,12 @@ def _group(conn: Connection, actor: Actor, kind: str, group_id: str) -> Group:
         )
         name = f"{manager['name']}'s team"
     elif kind == "cohort":
-        cohort = cohort_service.get_cohort(conn, cohort_id=group_id)
+        found = cohort_store.find_cohorts(conn, cohort_ids=[group_id])
+        if not found:
+            raise NotFound(f"no cohort with id {group_id!r}", field="cohort_id")
         m = cohort_members.c
         members = select(m.person_id).where(m.cohort_id == group_id, m.status == "enrolled")
-        name = cohort.name
+        name = found[0].name
     elif kind in ("role", "department"):
         column = p.role if kind == "role" else p.department
         members = select(p.person_id).where(column == group_id, p.status == "active")

@@ -20,16 +20,16 @@ from proficio.storage.schema import (
     progress_people,
     progress_plans,
     progress_queue,
-    progress_reached,
+    progress_summaries,
     statements,
 )
 
-_PROGRESS = (progress_levels, progress_changes, progress_reached, progress_people)
+_PROGRESS = (progress_levels, progress_changes, progress_summaries, progress_people)
 
 _CHUNK = 500
 EvidenceRow = tuple[str, str, int, str]  # actor_key, statement_id, at_us, facts
-# person, framework, competency, level, at_us, days_from_start
-ReachedRow = tuple[str, str, str, int, int, int | None]
+# person, framework, signature, levels, baselines, regressed, reached, changed_us
+SummaryRow = tuple[str, str, str, str, str, str, str, int | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +197,7 @@ def replace_progress(
     *,
     levels: Sequence[LevelRow],
     changes: Sequence[ChangeRow],
-    reached: Sequence[ReachedRow],
+    summaries: Sequence[SummaryRow],
     schedule: Sequence[tuple[str, int, int | None]],
 ) -> None:
     """Put these people's levels, history and schedule in place of what was there, and take
@@ -206,7 +206,7 @@ def replace_progress(
     new: dict[Table, list[tuple[Any, ...]]] = {
         progress_levels: [_values(row) for row in levels],
         progress_changes: [_values(row) for row in changes],
-        progress_reached: [tuple(row) for row in reached],
+        progress_summaries: [tuple(row) for row in summaries],
         progress_people: [tuple(row) for row in schedule],
     }
     for chunk in _chunks(list(person_ids)):
@@ -243,7 +243,7 @@ def write_progress(
     *,
     levels: Sequence[LevelRow],
     changes: Sequence[ChangeRow],
-    reached: Sequence[ReachedRow],
+    summaries: Sequence[SummaryRow],
     schedule: Sequence[tuple[str, int, int | None]],
 ) -> None:
     rawsql.insert_rows(
@@ -279,16 +279,18 @@ def write_progress(
     )
     rawsql.insert_rows(
         conn,
-        "progress_reached",
+        "progress_summaries",
         (
             ("person_id", "text"),
             ("framework_id", "text"),
-            ("competency_id", "text"),
-            ("level", "int2"),
-            ("at_us", "int8"),
-            ("days_from_start", "int4"),
+            ("signature", "varchar"),
+            ("levels", "text"),
+            ("baselines", "text"),
+            ("regressed", "text"),
+            ("reached", "text"),
+            ("changed_us", "int8"),
         ),
-        reached,
+        summaries,
     )
     rawsql.insert_rows(
         conn,
@@ -408,7 +410,7 @@ def delete_framework(conn: Connection, framework_id: str) -> bool:
 
 
 def delete_framework_progress(conn: Connection, framework_id: str) -> None:
-    for table in (progress_levels, progress_changes, progress_reached):
+    for table in (progress_levels, progress_changes, progress_summaries):
         conn.execute(delete(table).where(table.c.framework_id == framework_id))
 
 

@@ -366,20 +366,6 @@ progress_levels = Table(
     # The level when the person's latest cohort started (NULL: in no cohort).
     Column("baseline_level", SmallInteger, nullable=True),
     Column("regressed", Boolean, nullable=False),
-    Index("ix_progress_levels_framework_id_competency_id", "framework_id", "competency_id"),
-)
-
-# When each level was first reached, and how many days after the person's latest cohort started
-# (NULL: in no cohort), for time-to-level.
-progress_reached = Table(
-    "progress_reached",
-    metadata,
-    Column("person_id", Text, primary_key=True),
-    Column("framework_id", Text, primary_key=True),
-    Column("competency_id", Text, primary_key=True),
-    Column("level", SmallInteger, primary_key=True),
-    Column("at_us", BigInteger, nullable=False),
-    Column("days_from_start", Integer, nullable=True),
 )
 
 # Every level change, in the time the evidence happened: what changed it ("evidence", with the
@@ -397,6 +383,23 @@ progress_changes = Table(
     Column("statement_ids", Text, nullable=False),
     Column("gap_days", Integer, nullable=True),
 )
+
+
+# Each person's progress in a framework packed into one row for group views
+# (`proficio.progress.packing`): levels, baselines, regressions, days to each level.
+progress_summaries = Table(
+    "progress_summaries",
+    metadata,
+    Column("person_id", Text, primary_key=True),
+    Column("framework_id", Text, primary_key=True),
+    Column("signature", String(16), nullable=False),
+    Column("levels", Text, nullable=False),
+    Column("baselines", Text, nullable=False),
+    Column("regressed", Text, nullable=False),
+    Column("reached", Text, nullable=False),
+    Column("changed_us", BigInteger, nullable=True),  # the latest level change, any competency
+)
+
 
 # When each person's levels were judged, and when they may next change without new evidence
 # (evidence leaving a window); the engine looks again then.

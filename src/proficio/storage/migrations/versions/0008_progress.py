@@ -68,21 +68,16 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
-        "progress_reached",
+        "progress_summaries",
         sa.Column("person_id", sa.Text),
         sa.Column("framework_id", sa.Text),
-        sa.Column("competency_id", sa.Text),
-        sa.Column("level", sa.SmallInteger),
-        sa.Column("at_us", sa.BigInteger, nullable=False),
-        sa.Column("days_from_start", sa.Integer, nullable=True),
-        sa.PrimaryKeyConstraint(
-            "person_id", "framework_id", "competency_id", "level", name="pk_progress_reached"
-        ),
-    )
-    op.create_index(
-        "ix_progress_levels_framework_id_competency_id",
-        "progress_levels",
-        ["framework_id", "competency_id"],
+        sa.Column("signature", sa.String(16), nullable=False),
+        sa.Column("levels", sa.Text, nullable=False),
+        sa.Column("baselines", sa.Text, nullable=False),
+        sa.Column("regressed", sa.Text, nullable=False),
+        sa.Column("reached", sa.Text, nullable=False),
+        sa.Column("changed_us", sa.BigInteger, nullable=True),
+        sa.PrimaryKeyConstraint("person_id", "framework_id", name="pk_progress_summaries"),
     )
     op.create_table(
         "progress_changes",

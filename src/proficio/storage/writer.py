@@ -143,6 +143,11 @@ class Writer:
         with self._lock:
             return self._pending[0][0] if self._pending else None
 
+    def idle(self) -> bool:
+        """Nothing waits to be sent, and nothing sent waits for an answer."""
+        with self._lock:
+            return not self._pending and self._queue.empty()
+
     def consistent_through(self) -> float:
         """A time before which every acknowledged write is visible to readers."""
         in_flight = self.in_flight_since

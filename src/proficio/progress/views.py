@@ -8,7 +8,6 @@ engine ran, so what is shown as the reason is exactly what decided the level.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from urllib.parse import quote
 
@@ -302,7 +301,3 @@ def _workflow_people(workflow: str) -> Select[Any]:
         .join(person_identities, i.identifier == e.actor_key)
         .where(r.kind == RefKind.ACTIVITY, r.key_id.in_(select(k.id).where(wanted)))
     )
-
-
-def today_us() -> int:
-    return int(dt.datetime.now(dt.UTC).timestamp() * 1_000_000)

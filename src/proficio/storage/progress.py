@@ -184,13 +184,6 @@ def due_people(conn: Connection, *, now_us: int, limit: int) -> dict[str, int | 
     }
 
 
-def queued_count(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(progress_queue)).scalar_one())
-
-
-# Levels and history
-
-
 def replace_progress(
     conn: Connection,
     person_ids: Sequence[str],
@@ -401,12 +394,6 @@ def framework_rows(conn: Connection) -> list[dict[str, Any]]:
     rows = conn.execute(query.order_by(c.framework_id))
     # Keys come back as SQLAlchemy quoted_name (a str subclass), which orjson refuses.
     return [{str(k): v for k, v in row._asdict().items()} for row in rows]
-
-
-def delete_framework(conn: Connection, framework_id: str) -> bool:
-    result = conn.execute(delete(frameworks).where(frameworks.c.framework_id == framework_id))
-    delete_framework_progress(conn, framework_id)
-    return bool(result.rowcount)
 
 
 def delete_framework_progress(conn: Connection, framework_id: str) -> None:

@@ -32,26 +32,28 @@ class Where:
     success: bool | None = None
     completion: bool | None = None
 
-    def matches(self, e: Evidence) -> bool:
-        if self.verbs and e.verb not in self.verbs:
-            return False
-        if self.types and e.activity_type not in self.types:
-            return False
-        if self.activities and not _activity_matches(e.activity, self.activities):
-            return False
-        if self.success is not None and e.success is not self.success:
-            return False
-        if self.completion is not None and e.completion is not self.completion:
-            return False
-        return all(e.extensions.get(key) == value for key, value in self.extensions)
-
-
-def _activity_matches(activity: str | None, wanted: tuple[str, ...]) -> bool:
-    if activity is None:
-        return False
-    return any(
-        activity == w if "://" in w else activity.endswith("/activities/" + w) for w in wanted
-    )
+    def select(self, items: list[Evidence]) -> list[Evidence]:
+        """The items this matches, in their order: one pass per condition, each a
+        comprehension (the engine filters every learner's evidence by every condition)."""
+        if self.verbs:
+            items = [e for e in items if e.verb in self.verbs]
+        if self.types:
+            items = [e for e in items if e.activity_type in self.types]
+        if self.activities:
+            exact = {a for a in self.activities if "://" in a}
+            ends = tuple("/activities/" + a for a in self.activities if "://" not in a)
+            items = [
+                e
+                for e in items
+                if e.activity is not None and (e.activity in exact or e.activity.endswith(ends))
+            ]
+        if self.success is not None:
+            items = [e for e in items if e.success is self.success]
+        if self.completion is not None:
+            items = [e for e in items if e.completion is self.completion]
+        for key, value in self.extensions:
+            items = [e for e in items if e.extensions.get(key) == value]
+        return items
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,14 +126,11 @@ class Facts:
     def matching(self, where: Where) -> tuple[list[int], list[Evidence]]:
         found = self._matching.get(id(where))
         if found is None:
-            if len(where.verbs) == 1:
+            candidates = self.evidence
+            if len(where.verbs) == 1:  # most conditions name one verb: start from its evidence
                 (verb,) = where.verbs
                 candidates = self._by_verb.get(verb, [])
-            elif where.verbs:
-                candidates = [e for e in self.evidence if e.verb in where.verbs]
-            else:
-                candidates = self.evidence
-            items = [e for e in candidates if where.matches(e)]
+            items = where.select(candidates)
             found = ([e.at_us for e in items], items)
             self._matching[id(where)] = found
         return found

@@ -125,6 +125,17 @@ def test_a_good_framework_compiles_with_its_hierarchy_and_scale() -> None:
         ),
         (_with_rule("does", {"any": []}), "levels.does.any", "can never be reached"),
         (_with_rule("does", {**USED, "at_leest": 2}), "levels.does.at_leest", "unknown field"),
+        (_with_rule("does", {**USED, "at_least": float("nan")}), "does.at_least", "finite"),
+        (
+            _with_rule("does", {"fact": "answer", "question": "confidence", "equals": [3]}),
+            "levels.does.equals",
+            "must be a text",
+        ),
+        (
+            _framework(competencies=[{"id": "a", "name": "A", "levles": {}}]),
+            "competencies[0].levles",
+            "unknown field",
+        ),
         (
             _with_rule("does", {"fact": "count", "where": {"success": True}, "at_least": 1}),
             "levels.does.where",

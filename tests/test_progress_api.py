@@ -199,6 +199,9 @@ def test_each_role_sees_only_the_progress_it_may(app_client: TestClient, org: Se
     # A cohort shows the members the caller may see; one with none of them is refused.
     assert manager.get("/api/progress/cohorts/ops").json()["group"]["size"] == 2
     assert manager.get("/api/progress/cohorts/sales").status_code == 403
+    # Whether a cohort exists is not a manager's to learn: unknown is refused the same way.
+    assert manager.get("/api/progress/cohorts/no-such-cohort").status_code == 403
+    assert enablement.get("/api/progress/cohorts/no-such-cohort").status_code == 404
     assert learner.get("/api/progress/cohorts/ops").json()["group"]["size"] == 1
     assert enablement.get("/api/progress/departments/Operations").json()["group"]["size"] == 6
     assert enablement.get("/api/progress/people/E6").status_code == 200
@@ -281,6 +284,11 @@ def test_frameworks_load_over_http_and_a_wrong_one_changes_nothing(
     created = enablement.put("/api/frameworks/small", json=small)
     assert created.status_code == 201, created.text
     assert enablement.put("/api/frameworks/small", json=small).json()["replaced"] is True
+    # A two-level scale next to the six-level one: group views still count both.
+    groups = enablement.get("/api/progress/departments/Operations")
+    assert groups.status_code == 200, groups.text
+    small_view = [c for c in groups.json()["competencies"] if c["framework_id"] == "small"]
+    assert small_view[0]["target"] == {"level": "Does", "rank": 2}
     listed = [f["framework_id"] for f in enablement.get("/api/frameworks").json()["frameworks"]]
     assert listed == ["ai-at-work", "small"]
     case = {

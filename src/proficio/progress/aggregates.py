@@ -47,12 +47,15 @@ def aggregate(
     out: list[dict[str, Any]] = []
     stalled: set[str] = set()
     for framework in frameworks:
+        if not any(c.rules for c in framework.competencies):
+            continue  # listed, not assessed: nobody has a level in it
         rows = _summaries(conn, group.people, framework)
         stalled |= {person for person, *_, changed in rows if (changed or 0) < stalled_before}
         assessed = [c for c in framework.competencies if c.rules]
         counted = _count(rows, len(framework.scale))
         for index, competency in enumerate(assessed):
-            target = targets.get((framework.id, competency.id), DEFAULT_TARGET)
+            default = min(DEFAULT_TARGET, len(framework.scale))  # a scale may be shorter
+            target = targets.get((framework.id, competency.id), default)
             out.append(
                 _competency(
                     framework, competency.id, competency.name, group.size, counted, index, target

@@ -233,6 +233,8 @@ def _document(file: Path) -> Any:
         raise BadRequest(f"cannot be read ({exc.strerror})", field=str(file)) from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise BadRequest(f"is not valid YAML or JSON ({exc})", field=str(file)) from None
+    except RecursionError:
+        raise BadRequest("nests too deeply", field=str(file)) from None
 
 
 def _load(db: str | None, document: Any, *, source: str) -> None:
@@ -313,5 +315,5 @@ def plans_load(file: Path, db: str | None = None) -> None:
     profile = _profile(db)
     with open_database(db) as database, database.transaction() as tx:
         found = check_plans(tx.conn, document, frameworks=Frameworks(profile).current(tx.conn))
-        save_plans(tx.conn, found, document=document, at=iso_from_us(now_us()))
+        save_plans(tx.conn, document=document, at=iso_from_us(now_us()))
     click.echo(f"{len(found)} plans loaded")

@@ -22,8 +22,11 @@ The document (docs/frameworks.md has the full reference):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+import orjson
 
 from proficio.capture.profile import ADL_VERBS, TERMS, Profile
 from proficio.errors import BadRequest
@@ -38,6 +41,7 @@ LADDER: tuple[tuple[str, str], ...] = (
     ("leadership", "Leadership"),
 )
 MAX_WINDOW_DAYS = 3650
+MAX_DEPTH = 12  # all/any groups inside one another
 T = TypeVar("T")
 _ONE_TO_FIVE = frozenset(t.key for t in TERMS if t.value == "integer 1-5")
 _FACT_KEYS: dict[str, set[str]] = {
@@ -95,6 +99,10 @@ class Framework:
 def compile_framework(document: Any, *, profile: Profile) -> Framework:
     if not isinstance(document, dict):
         raise FrameworkError("a framework is an object with id, name and competencies")
+    try:  # stored as JSON: a YAML-only value (a set, a date key, a huge integer) cannot be
+        document = orjson.loads(orjson.dumps(document))
+    except (TypeError, orjson.JSONEncodeError) as exc:
+        raise FrameworkError(f"holds a value JSON cannot: {exc}") from None
     _known(
         document,
         {
@@ -157,6 +165,7 @@ def _competency(
     if not isinstance(item, dict):
         raise FrameworkError("must be an object with id, name and levels", field=path)
     core = {"id", "name", "description", "parent", "levels"}
+    _known(item, core | {"related", "case_identifier"}, path)
     competency_id = _slug(item.get("id"), f"{path}.id")
     parent = item.get("parent")
     if parent is not None and not isinstance(parent, str):
@@ -192,6 +201,8 @@ def _competency(
 
 
 def _node(raw: Any, path: str, vocabulary: _Vocabulary) -> Node:
+    if path.count("[") > MAX_DEPTH:
+        raise FrameworkError(f"rules nest deeper than {MAX_DEPTH} groups", field=path)
     if not isinstance(raw, dict):
         raise FrameworkError("a rule is {all: [...]}, {any: [...]} or a fact", field=path)
     groups = [key for key in ("all", "any") if key in raw]
@@ -304,10 +315,14 @@ def _threshold(raw: dict[str, Any], path: str, kind: FactKind) -> float | None:
             )
         if "at_least" in raw:
             raise FrameworkError("give at_least or equals, not both", field=path)
+        if not _scalar(raw["equals"]):
+            raise FrameworkError(
+                "must be a text, a finite number or a boolean", field=f"{path}.equals"
+            )
         return None
     value = raw.get("at_least")
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        raise FrameworkError("must be a number", field=f"{path}.at_least")
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        raise FrameworkError("must be a finite number", field=f"{path}.at_least")
     if kind in ("count", "distinct") and (value < 1 or value != int(value)):
         raise FrameworkError("must be a whole number from 1", field=f"{path}.at_least")
     if kind == "score" and not 0 < value <= 1:
@@ -319,6 +334,14 @@ def _threshold(raw: dict[str, Any], path: str, kind: FactKind) -> float | None:
             "can never be reached: observations are rated 1 to 5", field=f"{path}.at_least"
         )
     return float(value)
+
+
+def _scalar(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, str | int | bool) and not (
+        isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**53
+    )
 
 
 def _default_what(kind: str, raw: dict[str, Any]) -> str:
@@ -346,7 +369,9 @@ def _where(raw: Any, path: str, vocabulary: _Vocabulary, *, required: bool) -> W
     if not isinstance(extensions, dict):
         raise FrameworkError("must map extensions to the values wanted", field=f"{path}.extension")
     for key, value in extensions.items():
-        if not isinstance(value, str | int | float | bool):
+        if not isinstance(key, str):
+            raise FrameworkError("extension keys are texts", field=f"{path}.extension")
+        if not _scalar(value):
             raise FrameworkError(
                 "must be a text, number or boolean", field=f"{path}.extension.{key}"
             )

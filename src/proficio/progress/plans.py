@@ -15,9 +15,11 @@ one due first). The whole file replaces the plans stored; a wrong file changes n
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection
 
 from proficio.progress.frameworks import Framework, FrameworkError
@@ -25,6 +27,7 @@ from proficio.storage import cohorts as cohort_store
 from proficio.storage import progress as store
 
 _KEYS = {"id", "name", "framework", "for", "due", "targets"}
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,10 @@ class Target:
 def check_plans(conn: Connection, document: Any, *, frameworks: list[Framework]) -> list[Plan]:
     if not isinstance(document, dict) or not isinstance(document.get("plans"), list):
         raise FrameworkError("a plans file is an object with a list under plans", field="plans")
+    try:  # stored as JSON
+        orjson.dumps(document)
+    except (TypeError, orjson.JSONEncodeError) as exc:
+        raise FrameworkError(f"holds a value JSON cannot: {exc}", field="plans") from None
     by_id = {f.id: f for f in frameworks}
     cohorts = {row.cohort_id: row for row in cohort_store.find_cohorts(conn)}
     plans: list[Plan] = []
@@ -77,8 +84,13 @@ def _plan(raw: Any, path: str, frameworks: dict[str, Framework], cohorts: dict[s
             f"no framework {raw.get('framework')!r} is loaded", field=f"{path}.framework"
         )
     scope = raw.get("for")
-    if not isinstance(scope, dict) or len(scope) != 1 or not scope.keys() <= {"role", "cohort"}:
-        raise FrameworkError("must be {role: ...} or {cohort: ...}", field=f"{path}.for")
+    if (
+        not isinstance(scope, dict)
+        or len(scope) != 1
+        or not scope.keys() <= {"role", "cohort"}
+        or not isinstance(next(iter(scope.values())), str)
+    ):
+        raise FrameworkError("must be {role: NAME} or {cohort: ID}", field=f"{path}.for")
     cohort_id = scope.get("cohort")
     due = raw.get("due")
     if cohort_id is not None:
@@ -87,6 +99,8 @@ def _plan(raw: Any, path: str, frameworks: dict[str, Framework], cohorts: dict[s
         due = due or cohorts[cohort_id].end_date
     if due is not None:
         due = str(due)
+        if not _DATE.fullmatch(due):
+            raise FrameworkError("must be a date, YYYY-MM-DD", field=f"{path}.due")
         try:
             dt.date.fromisoformat(due)
         except ValueError:
@@ -97,6 +111,8 @@ def _plan(raw: Any, path: str, frameworks: dict[str, Framework], cohorts: dict[s
     ranks = {level.id: level.rank for level in framework.scale}
     resolved: dict[str, int] = {}
     for competency_id, level_id in targets.items():
+        if not isinstance(level_id, str):
+            raise FrameworkError("must be a level's id", field=f"{path}.targets.{competency_id}")
         competency = framework.competency(str(competency_id))
         if competency is None:
             raise FrameworkError(
@@ -125,7 +141,8 @@ def _plan(raw: Any, path: str, frameworks: dict[str, Framework], cohorts: dict[s
     )
 
 
-def save_plans(conn: Connection, plans: list[Plan], *, document: dict[str, Any], at: str) -> None:
+def save_plans(conn: Connection, *, document: dict[str, Any], at: str) -> None:
+    """Store a plans document that `check_plans` accepted, as given."""
     store.replace_plans(conn, document["plans"], updated_at=at)
 
 

@@ -59,7 +59,7 @@ def _known_params(request: Request, allowed: tuple[str, ...]) -> None:
 
 def _stalled_days(request: Request) -> int:
     raw = request.query_params.get("stalled_days", "21")
-    if not raw.isdigit() or not 1 <= int(raw) <= 365:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 365:
         raise BadRequest("must be a whole number of days from 1 to 365", field="stalled_days")
     return int(raw)
 
@@ -148,24 +148,37 @@ async def get_framework(request: Request, framework_id: str, actor: CurrentActor
     return _json(await ctx.db.read(read))
 
 
-async def _document(request: Request) -> Any:
-    body = b""
+async def _document(request: Request, actor: Actor) -> Any:
+    """The body as JSON or YAML, once the caller may manage frameworks (nobody else gets a
+    large body read and parsed)."""
+    ctx = context_of(request)
+    await ctx.db.read(lambda c: ensure_permission(c, actor, Action.FRAMEWORKS_MANAGE, ORGANISATION))
+    chunks: list[bytes] = []
+    size = 0
     async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_DOCUMENT_BYTES:
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_DOCUMENT_BYTES:
             raise PayloadTooLarge(f"larger than {MAX_DOCUMENT_BYTES} bytes", field="body")
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    return await anyio.to_thread.run_sync(_parse, b"".join(chunks), content_type)
+
+
+def _parse(body: bytes, content_type: str) -> Any:
     try:
         if content_type in ("application/yaml", "application/x-yaml", "text/yaml"):
             return yaml.safe_load(body)
         return orjson.loads(body)
-    except (orjson.JSONDecodeError, yaml.YAMLError) as exc:
-        raise BadRequest(f"is not valid {content_type or 'JSON'} ({exc})", field="body") from None
+    except (orjson.JSONDecodeError, yaml.YAMLError, RecursionError) as exc:
+        reason = "nests too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise BadRequest(
+            f"is not valid {content_type or 'JSON'} ({reason})", field="body"
+        ) from None
 
 
 async def put_framework(request: Request, framework_id: str, actor: CurrentActor) -> Response:
     _known_params(request, ())
-    document = await _document(request)
+    document = await _document(request, actor)
     if isinstance(document, dict) and document.get("id") != framework_id:
         raise BadRequest(f"must be {framework_id!r}, the id in the URL", field="id")
     return await _load(request, actor, document, source="yaml-or-json")
@@ -173,7 +186,7 @@ async def put_framework(request: Request, framework_id: str, actor: CurrentActor
 
 async def post_case(request: Request, actor: CurrentActor) -> Response:
     _known_params(request, ())
-    package = await _document(request)
+    package = await _document(request, actor)
     return await _load(request, actor, framework_from_case(package), source="CASE 1.1")
 
 
@@ -231,7 +244,7 @@ async def get_plans(request: Request, actor: CurrentActor) -> Response:
 
 async def put_plans(request: Request, actor: CurrentActor) -> Response:
     _known_params(request, ())
-    document = await _document(request)
+    document = await _document(request, actor)
     ctx = context_of(request)
     cache = _frameworks(ctx)
 
@@ -239,7 +252,7 @@ async def put_plans(request: Request, actor: CurrentActor) -> Response:
         with ctx.db.transaction() as tx:
             ensure_permission(tx.conn, actor, Action.FRAMEWORKS_MANAGE, ORGANISATION)
             plans = check_plans(tx.conn, document, frameworks=cache.current(tx.conn))
-            save_plans(tx.conn, plans, document=document, at=iso_from_us(now_us()))
+            save_plans(tx.conn, document=document, at=iso_from_us(now_us()))
             return len(plans)
 
     return _json({"plans": await anyio.to_thread.run_sync(write)})

@@ -77,7 +77,8 @@ class EvidenceRecorder:
                 if p.target_id is not None:
                     voided.add(p.target_id)
                 continue
-            e = evidence_of(p.body(), at_us=p.timestamp_us or now_us())
+            at_us = now_us() if p.timestamp_us is None else p.timestamp_us  # set once stored
+            e = evidence_of(p.body(), at_us=at_us)
             facts = e.facts_json().decode()
             rows += [(key, p.statement_id, e.at_us, facts) for key in p.actor_keys]
         store.insert_evidence(conn, rows)
@@ -122,6 +123,7 @@ def refresh_people(
     frameworks: list[Framework],
     at_us: int,
     starts: dict[str, int | None] | None = None,
+    queued: dict[str, int] | None = None,
 ) -> None:
     """Judge these people's levels again from their evidence now: from the moment in
     `starts` on when it names one (the history before it stands), else all of it."""
@@ -142,7 +144,7 @@ def refresh_people(
             start_us=partial.get(person_id),
             prior=prior.get(person_id, []),
         )
-    store.replace_progress(conn, person_ids, **judged.rows())
+    store.replace_progress(conn, person_ids, queued=queued, **judged.rows())
 
 
 def refresh_due(
@@ -150,10 +152,18 @@ def refresh_due(
 ) -> int:
     """Judge the people queued, and those whose evidence may have aged out by now; returns
     how many (the caller repeats while it is `limit`)."""
+    store.lock_judging(conn)
     due = store.due_people(conn, now_us=at_us, limit=limit)
-    if due:
-        refresh_people(conn, person_ids=sorted(due), frameworks=frameworks, at_us=at_us, starts=due)
-    return len(due)
+    if due.starts:
+        refresh_people(
+            conn,
+            person_ids=sorted(due.starts),
+            frameworks=frameworks,
+            at_us=at_us,
+            starts=due.starts,
+            queued=due.queued,
+        )
+    return len(due.starts)
 
 
 def rebuild(
@@ -219,6 +229,8 @@ def _judge(
     evidence = person_evidence(rows)
     upcoming = []
     for framework in frameworks:
+        if not any(c.rules for c in framework.competencies):
+            continue  # listed, not assessed (a CASE import): nothing to judge
         before: dict[str, list[Change]] = {}
         for row in prior:
             if row.framework_id == framework.id:
@@ -331,7 +343,7 @@ def ensure_default_framework(conn: Connection, *, profile: Profile) -> bool:
 
 
 def _iso_now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return iso_from_us(now_us())
 
 
 def drain(database: Database, *, profile: Profile) -> int:

@@ -257,6 +257,8 @@ def _group(conn: Connection, actor: Actor, kind: str, group_id: str) -> Group:
         name = f"{manager['name']}'s team"
     elif kind == "cohort":
         found = cohort_store.find_cohorts(conn, cohort_ids=[group_id])
+        if not found and among is not None:  # whether it exists is not theirs to learn
+            ensure_permission(conn, actor, Action.PROGRESS_READ, ORGANISATION)
         if not found:
             raise NotFound(f"no cohort with id {group_id!r}", field="cohort_id")
         m = cohort_members.c

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Table, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Table, delete, insert, select, text, update
 
 from proficio.storage import rawsql
 from proficio.storage.schema import (
@@ -143,7 +143,7 @@ def queue_people(
     rawsql.executemany(
         conn,
         "INSERT INTO progress_queue (person_id, queued_us, since_us) VALUES (?, ?, ?) "
-        "ON CONFLICT (person_id) DO UPDATE SET since_us = CASE "
+        "ON CONFLICT (person_id) DO UPDATE SET queued_us = excluded.queued_us, since_us = CASE "
         "WHEN progress_queue.since_us IS NULL OR excluded.since_us IS NULL THEN NULL "
         "WHEN excluded.since_us < progress_queue.since_us THEN excluded.since_us "
         "ELSE progress_queue.since_us END",
@@ -165,12 +165,27 @@ def queue_everyone(conn: Connection, *, now_us: int) -> None:
     )
 
 
-def due_people(conn: Connection, *, now_us: int, limit: int) -> dict[str, int | None]:
+@dataclass(frozen=True, slots=True)
+class Due:
+    starts: dict[str, int | None]  # person -> judge from (None: the whole history)
+    queued: dict[str, int]  # person -> the queue row's queued_us, as read
+
+
+def lock_judging(conn: Connection) -> None:
+    """One judge at a time (the server's writer, a CLI import's drain): on SQLite the write
+    transaction already is; on PostgreSQL, a transaction-scoped advisory lock."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(7310)"))
+
+
+def due_people(conn: Connection, *, now_us: int, limit: int) -> Due:
     """People to judge again, and from when (None: their whole history): those queued, then
     those whose levels may have changed with time since they were last judged."""
     q, p = progress_queue.c, progress_people.c
-    queued = conn.execute(select(q.person_id, q.since_us).order_by(q.queued_us).limit(limit))
-    due: dict[str, int | None] = {person: since for person, since in queued}
+    queued = conn.execute(
+        select(q.person_id, q.since_us, q.queued_us).order_by(q.queued_us).limit(limit)
+    ).all()
+    due: dict[str, int | None] = {person: since for person, since, _ in queued}
     if len(due) < limit:
         timed = select(p.person_id).where(p.next_check_us <= now_us).order_by(p.next_check_us)
         for (person_id,) in conn.execute(timed.limit(limit)):
@@ -178,10 +193,11 @@ def due_people(conn: Connection, *, now_us: int, limit: int) -> dict[str, int | 
                 due.setdefault(person_id, now_us)
     # What was judged last time stands up to then: start after it, at the latest.
     judged = evaluated_at(conn, sorted(due))
-    return {
+    starts = {
         person: None if since is None or person not in judged else min(since, judged[person] + 1)
         for person, since in due.items()
     }
+    return Due(starts=starts, queued={person: at for person, _, at in queued})
 
 
 def replace_progress(
@@ -192,10 +208,13 @@ def replace_progress(
     changes: Sequence[ChangeRow],
     summaries: Sequence[SummaryRow],
     schedule: Sequence[tuple[str, int, int | None]],
+    queued: dict[str, int] | None = None,
 ) -> None:
     """Put these people's levels, history and schedule in place of what was there, and take
-    them off the queue. Only the rows that differ are written: judged again after one more
-    statement, a learner's history is mostly what it was."""
+    them off the queue: each queue row in `queued` only if it is still the one read (queued
+    again meanwhile, it stays for the next round); without `queued`, every row of theirs.
+    Only the rows that differ are written: judged again after one more statement, a
+    learner's history is mostly what it was."""
     new: dict[Table, list[tuple[Any, ...]]] = {
         progress_levels: [_values(row) for row in levels],
         progress_changes: [_values(row) for row in changes],
@@ -206,7 +225,14 @@ def replace_progress(
         wanted = set(chunk)
         for table, rows in new.items():
             _sync(conn, table, wanted, {row for row in rows if row[0] in wanted})
-        conn.execute(delete(progress_queue).where(progress_queue.c.person_id.in_(chunk)))
+        if queued is None:
+            conn.execute(delete(progress_queue).where(progress_queue.c.person_id.in_(chunk)))
+    if queued:
+        rawsql.executemany(
+            conn,
+            "DELETE FROM progress_queue WHERE person_id = ? AND queued_us = ?",
+            sorted(queued.items()),
+        )
 
 
 def _values(row: LevelRow | ChangeRow) -> tuple[Any, ...]:
@@ -359,7 +385,7 @@ def framework_documents(conn: Connection) -> list[dict[str, Any]]:
 def framework_stamp(conn: Connection) -> tuple[Any, ...]:
     """Changes whenever a framework is loaded or removed: when to read them again."""
     c = frameworks.c
-    return tuple(conn.execute(select(func.count(), func.max(c.loaded_at))).one())
+    return tuple(tuple(row) for row in conn.execute(select(c.framework_id, c.loaded_at)))
 
 
 def save_framework(

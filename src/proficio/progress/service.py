@@ -2,8 +2,9 @@
 evidence changes, and their levels judged again by `refresh_due` (run by the server every
 fraction of a second, and by the CLI after an import), or all at once by `rebuild`.
 
-Both paths call `engine.progress_of` on a person's whole evidence, so an incremental result
-is the rebuild's result by construction; tests check it on random streams.
+Both paths call `engine.progress_of` on a person's whole evidence; the incremental one judges
+only the moments from the earliest evidence that changed, continuing the stored history, which
+gives the same result (a property test checks it on random streams, on both databases).
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ from proficio.storage.writer import Handler, Tx, Writer
 
 log = logging.getLogger(__name__)
 
-DEFAULT_FRAMEWORK = "ai-at-work"
 REFRESH_BATCH = 500  # people judged per transaction
 
 

@@ -137,13 +137,13 @@ def queue_people(
     changed), or their whole history when `since` does not name them. Queued twice, the
     earlier moment (or the whole history) wins."""
     since = since or {}
-    rows = [(p, now_us, since.get(p)) for p in sorted(set(person_ids))]
+    rows = [(p, now_us, since.get(p), now_us) for p in sorted(set(person_ids))]
     if not rows:
         return
     rawsql.executemany(
         conn,
-        "INSERT INTO progress_queue (person_id, queued_us, since_us) VALUES (?, ?, ?) "
-        "ON CONFLICT (person_id) DO UPDATE SET queued_us = excluded.queued_us, since_us = CASE "
+        "INSERT INTO progress_queue (person_id, queued_us, since_us, rev) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (person_id) DO UPDATE SET rev = excluded.rev, since_us = CASE "
         "WHEN progress_queue.since_us IS NULL OR excluded.since_us IS NULL THEN NULL "
         "WHEN excluded.since_us < progress_queue.since_us THEN excluded.since_us "
         "ELSE progress_queue.since_us END",
@@ -154,11 +154,11 @@ def queue_people(
 def queue_everyone(conn: Connection, *, now_us: int) -> None:
     """Queue every person who holds an identifier, for their whole history (after a framework
     changed)."""
-    conn.execute(text("UPDATE progress_queue SET since_us = NULL"))
+    conn.execute(text("UPDATE progress_queue SET since_us = NULL, rev = :now"), {"now": now_us})
     conn.execute(
         text(
-            "INSERT INTO progress_queue (person_id, queued_us) "
-            "SELECT DISTINCT person_id, :now FROM person_identities "
+            "INSERT INTO progress_queue (person_id, queued_us, rev) "
+            "SELECT DISTINCT person_id, :now, :now FROM person_identities "
             "WHERE person_id NOT IN (SELECT person_id FROM progress_queue)"
         ),
         {"now": now_us},
@@ -168,7 +168,7 @@ def queue_everyone(conn: Connection, *, now_us: int) -> None:
 @dataclass(frozen=True, slots=True)
 class Due:
     starts: dict[str, int | None]  # person -> judge from (None: the whole history)
-    queued: dict[str, int]  # person -> the queue row's queued_us, as read
+    queued: dict[str, int]  # person -> the queue row's rev, as read
 
 
 def lock_judging(conn: Connection) -> None:
@@ -183,7 +183,7 @@ def due_people(conn: Connection, *, now_us: int, limit: int) -> Due:
     those whose levels may have changed with time since they were last judged."""
     q, p = progress_queue.c, progress_people.c
     queued = conn.execute(
-        select(q.person_id, q.since_us, q.queued_us).order_by(q.queued_us).limit(limit)
+        select(q.person_id, q.since_us, q.rev).order_by(q.queued_us).limit(limit)
     ).all()
     due: dict[str, int | None] = {person: since for person, since, _ in queued}
     if len(due) < limit:
@@ -230,7 +230,7 @@ def replace_progress(
     if queued:
         rawsql.executemany(
             conn,
-            "DELETE FROM progress_queue WHERE person_id = ? AND queued_us = ?",
+            "DELETE FROM progress_queue WHERE person_id = ? AND rev = ?",
             sorted(queued.items()),
         )
 

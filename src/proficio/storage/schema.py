@@ -417,7 +417,9 @@ progress_queue = Table(
     "progress_queue",
     metadata,
     Column("person_id", Text, primary_key=True),
-    Column("queued_us", BigInteger, nullable=False),
+    Column("queued_us", BigInteger, nullable=False),  # when first queued: the order
     # The earliest moment whose evidence changed; NULL: judge the whole history again.
     Column("since_us", BigInteger, nullable=True),
+    # When last queued: a judge removes the row only if it is still the one it read.
+    Column("rev", BigInteger, nullable=False),
 )

@@ -107,6 +107,7 @@ def upgrade() -> None:
         sa.Column("person_id", sa.Text),
         sa.Column("queued_us", sa.BigInteger, nullable=False),
         sa.Column("since_us", sa.BigInteger, nullable=True),
+        sa.Column("rev", sa.BigInteger, nullable=False),
         sa.PrimaryKeyConstraint("person_id", name="pk_progress_queue"),
     )
     _extract_evidence(op.get_bind())
@@ -145,8 +146,8 @@ def _extract_evidence(conn: sa.Connection) -> None:
         last = rows[-1][0]
     conn.execute(
         sa.text(
-            "INSERT INTO progress_queue (person_id, queued_us) "
-            "SELECT DISTINCT i.person_id, :now FROM person_identities i "
+            "INSERT INTO progress_queue (person_id, queued_us, rev) "
+            "SELECT DISTINCT i.person_id, :now, :now FROM person_identities i "
             "JOIN progress_evidence e ON e.actor_key = i.identifier"
         ),
         {"now": int(time.time() * 1_000_000)},

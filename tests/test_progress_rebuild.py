@@ -323,3 +323,55 @@ def test_the_property_can_fail_when_a_path_skips_a_person(tmp_path: Path) -> Non
 
 
 __all__ = ["POSTGRES_ENV"]
+
+
+def test_a_cohort_starting_later_moves_the_baseline_when_it_starts(tmp_path: Path) -> None:
+    """The baseline is the level on the latest cohort's start date: a cohort that starts after
+    the learner was judged schedules a look on that day."""
+    from proficio.people.cohort_file import CohortSpec
+    from proficio.people.cohorts import apply_cohorts
+    from proficio.storage import progress as store
+
+    start = dt.datetime.fromtimestamp(T_US / 1e6, tz=dt.UTC).date()
+    spec = CohortSpec(
+        index=0,
+        line=None,
+        cohort_id="later",
+        name="Later",
+        program="p",
+        start=start.isoformat(),
+        end=(start + dt.timedelta(days=60)).isoformat(),
+        due_dates=[],
+        target_roles=[],
+        members=["E1"],
+        status="active",
+    )
+    with _fresh("sqlite", tmp_path) as database:
+        upgrade(database.engine)
+        _reset(database)
+        with database.transaction() as tx:
+            apply_cohorts(tx.conn, cohorts=[spec], today=start - dt.timedelta(days=30))
+        frameworks = Frameworks(PROFILE)
+        handler = statement_handler(
+            skip_stored=True, subscribers=statement_subscribers(account_home_pages=(HOME,))
+        )
+        bodies = [_statement("module", "E1", 10, 0), _statement("quiz", "E1", 10, 1)]
+        prepared = prepare_statements(
+            bodies, authority=AUTHORITY, version="1.0.3", batch=True, may_define=False
+        )
+        with database.transaction() as tx:
+            handler(tx, [prepared])
+            refresh_due(tx.conn, frameworks=frameworks.current(tx.conn), at_us=T_US - 5 * DAY_US)
+        with database.engine.connect() as conn:
+            before = {
+                r.competency_id: r.baseline_level for r in store.levels_of_people(conn, ["E1"])
+            }
+            scheduled = store.evaluated_at(conn, ["E1"])
+        assert before["approved-tools"] is None and scheduled
+        with database.transaction() as tx:
+            assert refresh_due(tx.conn, frameworks=frameworks.current(tx.conn), at_us=T_US) == 1
+        with database.engine.connect() as conn:
+            after = {
+                r.competency_id: r.baseline_level for r in store.levels_of_people(conn, ["E1"])
+            }
+        assert after["approved-tools"] == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import orjson
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -180,6 +181,7 @@ def test_migration_0008_extracts_evidence_and_queues_its_people(database_url: st
             evidence = conn.execute(
                 text("SELECT actor_key, statement_id, at_us FROM progress_evidence")
             ).all()
+            facts = conn.execute(text("SELECT facts FROM progress_evidence")).scalar_one()
             queued = conn.execute(text("SELECT person_id FROM progress_queue")).all()
     finally:
         database.close()
@@ -191,3 +193,8 @@ def test_migration_0008_extracts_evidence_and_queues_its_people(database_url: st
         )
     ]
     assert [tuple(r) for r in queued] == [("E1",)]
+    # The migration's frozen extractor agrees with today's.
+    from proficio.progress.evidence import evidence_of
+
+    now = evidence_of(orjson.loads(body), at_us=1790848800000000).facts_json().decode()
+    assert facts == now

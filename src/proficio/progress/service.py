@@ -130,6 +130,7 @@ def refresh_people(
     starts = starts or {}
     evidence = store.evidence_of_people(conn, person_ids)
     baseline = baselines(conn, person_ids, at_us=at_us)
+    upcoming = baselines(conn, person_ids, at_us=at_us, upcoming=True)
     partial = {p: start for p, start in starts.items() if start is not None}
     prior = store.changes_before(conn, partial) if partial else {}
     judged = _Judged()
@@ -141,6 +142,7 @@ def refresh_people(
             at_us,
             baseline.get(person_id),
             judged,
+            next_start_us=upcoming.get(person_id),
             start_us=partial.get(person_id),
             prior=prior.get(person_id, []),
         )
@@ -175,10 +177,19 @@ def rebuild(
         extract_evidence(conn)
     store.clear_progress(conn)
     starts = baselines(conn, None, at_us=at_us)
+    upcoming = baselines(conn, None, at_us=at_us, upcoming=True)
     people = 0
     judged = _Judged()
     for person_id, rows in store.all_evidence(conn):
-        _judge(person_id, rows, frameworks, at_us, starts.get(person_id), judged)
+        _judge(
+            person_id,
+            rows,
+            frameworks,
+            at_us,
+            starts.get(person_id),
+            judged,
+            next_start_us=upcoming.get(person_id),
+        )
         people += 1
         if len(judged.levels) >= 20_000:
             store.write_progress(conn, **judged.rows())
@@ -187,10 +198,16 @@ def rebuild(
     return people
 
 
-def baselines(conn: Connection, person_ids: Sequence[str] | None, *, at_us: int) -> dict[str, int]:
-    """When each person's latest cohort started (the baseline of their progress), by now."""
+def baselines(
+    conn: Connection, person_ids: Sequence[str] | None, *, at_us: int, upcoming: bool = False
+) -> dict[str, int]:
+    """When each person's latest cohort started (the baseline of their progress), by now; or,
+    `upcoming`, when their next cohort starts (their baseline moves then)."""
     today = iso_from_us(at_us)[:10]
-    starts = cohort_store.latest_starts(conn, person_ids, on_or_before=today)
+    if upcoming:
+        starts = cohort_store.next_starts(conn, person_ids, after=today)
+    else:
+        starts = cohort_store.latest_starts(conn, person_ids, on_or_before=today)
     return {person: _day_us(start) for person, start in starts.items()}
 
 
@@ -221,13 +238,14 @@ def _judge(
     baseline_us: int | None,
     judged: _Judged,
     *,
+    next_start_us: int | None = None,
     start_us: int | None = None,
     prior: Sequence[ChangeRow] = (),
 ) -> None:
     if not rows:
         return  # no evidence: no level anywhere, and nothing to look at again
     evidence = person_evidence(rows)
-    upcoming = []
+    upcoming = [next_start_us] if next_start_us is not None else []
     for framework in frameworks:
         if not any(c.rules for c in framework.competencies):
             continue  # listed, not assessed (a CASE import): nothing to judge

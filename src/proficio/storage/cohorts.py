@@ -117,11 +117,27 @@ def latest_starts(
 ) -> dict[str, str]:
     """person_id -> start date of the latest cohort each is enrolled in that has started by
     `on_or_before` (ISO date); all people when `person_ids` is None."""
-    m, c = cohort_members.c, cohorts.c
+    c = cohorts.c
+    return _starts(conn, person_ids, func.max(c.start_date), c.start_date <= on_or_before)
+
+
+def next_starts(
+    conn: Connection, person_ids: Sequence[str] | None, *, after: str
+) -> dict[str, str]:
+    """person_id -> start date of the first cohort each is enrolled in that starts after
+    `after` (ISO date)."""
+    c = cohorts.c
+    return _starts(conn, person_ids, func.min(c.start_date), c.start_date > after)
+
+
+def _starts(
+    conn: Connection, person_ids: Sequence[str] | None, pick: Any, when: Any
+) -> dict[str, str]:
+    m = cohort_members.c
     query = (
-        select(m.person_id, func.max(c.start_date))
-        .join(cohorts, c.cohort_id == m.cohort_id)
-        .where(m.status == "enrolled", c.start_date <= on_or_before)
+        select(m.person_id, pick)
+        .join(cohorts, cohorts.c.cohort_id == m.cohort_id)
+        .where(m.status == "enrolled", when)
         .group_by(m.person_id)
     )
     if person_ids is None:

@@ -9,12 +9,12 @@ Revises: 0007
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
 from alembic import op
 
-from proficio.progress.evidence import evidence_of, owners_of
 from proficio.storage.schema import JSONText
 
 revision = "0008"
@@ -129,11 +129,10 @@ def _extract_evidence(conn: sa.Connection) -> None:
         evidence = []
         for _, text, at_us in rows:
             statement = orjson.loads(text)
-            e = evidence_of(statement, at_us=at_us)
-            facts = e.facts_json().decode()
+            facts = _facts(statement).decode()
             evidence += [
-                {"k": key, "s": e.statement_id, "t": at_us, "f": facts}
-                for key in owners_of(statement)
+                {"k": key, "s": statement["id"], "t": at_us, "f": facts}
+                for key in _owners(statement["actor"])
             ]
         if evidence:
             conn.execute(
@@ -151,4 +150,55 @@ def _extract_evidence(conn: sa.Connection) -> None:
             "JOIN progress_evidence e ON e.actor_key = i.identifier"
         ),
         {"now": int(time.time() * 1_000_000)},
+    )
+
+
+# The evidence format of this revision, frozen here (`proficio.progress.evidence` may change;
+# a later revision that changes it extracts again).
+
+
+def _ifi(agent: dict[str, Any]) -> str | None:
+    if "mbox" in agent:
+        return "mbox:" + str(agent["mbox"]).lower()
+    if "mbox_sha1sum" in agent:
+        return "mbox_sha1sum:" + str(agent["mbox_sha1sum"]).lower()
+    if "openid" in agent:
+        return "openid:" + str(agent["openid"])
+    account = agent.get("account")
+    return f"account:{account['homePage']}|{account['name']}" if account else None
+
+
+def _owners(actor: dict[str, Any]) -> list[str]:
+    people = actor.get("member", ()) if actor.get("objectType") == "Group" else (actor,)
+    return [key for key in map(_ifi, people) if key is not None]
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _facts(statement: dict[str, Any]) -> bytes:
+    target = statement["object"]
+    kind = target.get("objectType", "Activity")
+    result = statement.get("result") or {}
+    score = result.get("score") or {}
+    extensions = {
+        key: value
+        for key, value in (statement.get("context") or {}).get("extensions", {}).items()
+        if not key.endswith("/extensions/context/source")
+    }
+    extensions.update(result.get("extensions") or {})
+    activity = kind == "Activity"
+    return orjson.dumps(
+        [
+            statement["verb"]["id"],
+            target["id"] if activity else None,
+            (target.get("definition") or {}).get("type") if activity else None,
+            _ifi(target) if kind in ("Agent", "Group") else None,
+            result.get("success"),
+            result.get("completion"),
+            _number(score.get("scaled")),
+            _number(score.get("raw")),
+            extensions,
+        ]
     )

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from proficio.audit.log import Outcome, list_events
 from proficio.cli import main
+from proficio.storage.database import Database
 
 SMALL = """\
 id: small
@@ -65,6 +67,16 @@ def test_frameworks_load_list_and_a_wrong_file_changes_nothing(
     assert [f["framework_id"] for f in json.loads(out)] == ["ai-at-work", "small"]
     missing = _run("frameworks", "load", str(tmp_path / "nope.yaml"), "--db", database_url)
     assert missing[0] == 1 and "cannot be read" in missing[1]
+    # Both attempts that reached the database are in the audit log, the refused one first.
+    database = Database(database_url)
+    try:
+        events = database.read_sync(lambda c: list_events(c, action="frameworks:load"))
+    finally:
+        database.close()
+    assert [(e.resource, e.outcome) for e in reversed(events)] == [
+        ("framework:small", Outcome.SUCCEEDED),
+        ("framework:small", Outcome.FAILED),
+    ]
 
 
 def test_a_case_package_imports_as_a_framework_listed_not_assessed(

@@ -16,7 +16,6 @@ from typing import Any
 import click
 import yaml
 
-from proficio.audit.log import Outcome, record_apart
 from proficio.auth.permissions import Actor, Role
 from proficio.capture.profile import Profile
 from proficio.clitools import DB_OPTION, CLIGroup, open_database, settings_from
@@ -24,12 +23,11 @@ from proficio.errors import BadRequest
 from proficio.lrs.timestamps import iso_from_us
 from proficio.progress import views
 from proficio.progress.case import framework_from_case, read_case_file
-from proficio.progress.plans import check_plans, save_plans
+from proficio.progress.loading import load_and_audit
+from proficio.progress.plans import load_plans
 from proficio.progress.service import (
     Frameworks,
     drain,
-    ensure_default_framework,
-    load_framework,
     now_us,
     rebuild,
 )
@@ -187,7 +185,6 @@ def progress_rebuild(from_statements: bool, db: str | None = None) -> None:
     profile = _profile(db)
     started = time.perf_counter()
     with open_database(db) as database, database.transaction() as tx:
-        ensure_default_framework(tx.conn, profile=profile)
         frameworks = Frameworks(profile).current(tx.conn)
         people = rebuild(
             tx.conn, frameworks=frameworks, at_us=now_us(), from_statements=from_statements
@@ -239,30 +236,9 @@ def _document(file: Path) -> Any:
 
 def _load(db: str | None, document: Any, *, source: str) -> None:
     profile = _profile(db)
-    resource = f"framework:{document.get('id') if isinstance(document, dict) else '?'}"
     with open_database(db) as database:
-        try:
-            with database.transaction() as tx:
-                framework, replaced = load_framework(
-                    tx.conn, document=document, profile=profile, by=_by()
-                )
-        except BadRequest as exc:
-            record_apart(
-                database.engine,
-                actor=_by(),
-                action="frameworks:load",
-                resource=resource,
-                outcome=Outcome.FAILED,
-                detail={"reason": exc.message},
-            )
-            raise
-        record_apart(
-            database.engine,
-            actor=_by(),
-            action="frameworks:load",
-            resource=resource,
-            outcome=Outcome.SUCCEEDED,
-            detail={"source": source},
+        framework, replaced = load_and_audit(
+            database, document=document, profile=profile, actor=_by(), source=source
         )
         judged = drain(database, profile=profile)
     verb = "replaced" if replaced else "loaded"
@@ -293,12 +269,10 @@ def frameworks_list(as_json: bool, db: str | None = None) -> None:
 def frameworks_show(framework_id: str, db: str | None = None) -> None:
     """A stored framework's document, as YAML."""
     with open_database(db) as database:
-        documents = database.read_sync(store.framework_documents)
-    for document in documents:
-        if document.get("id") == framework_id:
-            click.echo(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
-            return
-    raise BadRequest(f"no framework {framework_id!r} is stored", field="framework_id")
+        document = database.read_sync(lambda c: store.framework_document(c, framework_id))
+    if document is None:
+        raise BadRequest(f"no framework {framework_id!r} is stored", field="framework_id")
+    click.echo(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
 
 
 @click.group(cls=CLIGroup)
@@ -314,6 +288,10 @@ def plans_load(file: Path, db: str | None = None) -> None:
     document = _document(file)
     profile = _profile(db)
     with open_database(db) as database, database.transaction() as tx:
-        found = check_plans(tx.conn, document, frameworks=Frameworks(profile).current(tx.conn))
-        save_plans(tx.conn, document=document, at=iso_from_us(now_us()))
+        found = load_plans(
+            tx.conn,
+            document=document,
+            frameworks=Frameworks(profile).current(tx.conn),
+            at=iso_from_us(now_us()),
+        )
     click.echo(f"{len(found)} plans loaded")

@@ -141,9 +141,13 @@ def _plan(raw: Any, path: str, frameworks: dict[str, Framework], cohorts: dict[s
     )
 
 
-def save_plans(conn: Connection, *, document: dict[str, Any], at: str) -> None:
-    """Store a plans document that `check_plans` accepted, as given."""
+def load_plans(
+    conn: Connection, *, document: Any, frameworks: list[Framework], at: str
+) -> list[Plan]:
+    """Check a plans document whole and store it, as given, in place of the plans stored."""
+    plans = check_plans(conn, document, frameworks=frameworks)
     store.replace_plans(conn, document["plans"], updated_at=at)
+    return plans
 
 
 def stored_plans(conn: Connection, *, frameworks: list[Framework]) -> list[Plan]:

@@ -7,6 +7,7 @@ may see); loading frameworks and plans needs `frameworks:manage`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -17,17 +18,17 @@ from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import Response
 
-from proficio.audit.log import Outcome, record_apart
 from proficio.auth.permissions import ORGANISATION, Action, Actor, ensure_permission
 from proficio.auth.web import current_actor
 from proficio.capture.profile import Profile
 from proficio.context import AppContext, context_of
-from proficio.errors import BadRequest, NotFound, PayloadTooLarge, ProficioError
+from proficio.errors import BadRequest, NotFound, PayloadTooLarge
 from proficio.lrs.timestamps import iso_from_us
 from proficio.progress import views
 from proficio.progress.case import framework_from_case
-from proficio.progress.plans import check_plans, save_plans
-from proficio.progress.service import Frameworks, load_framework, now_us
+from proficio.progress.loading import load_and_audit
+from proficio.progress.plans import load_plans
+from proficio.progress.service import Frameworks, now_us
 from proficio.storage import progress as store
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
@@ -140,10 +141,10 @@ async def get_framework(request: Request, framework_id: str, actor: CurrentActor
 
     def read(conn: Connection) -> dict[str, Any]:
         ensure_permission(conn, actor, Action.PROGRESS_READ, ORGANISATION)
-        for document in store.framework_documents(conn):
-            if document.get("id") == framework_id:
-                return document
-        raise NotFound(f"no framework {framework_id!r}", field="framework_id")
+        found = store.framework_document(conn, framework_id)
+        if found is None:
+            raise NotFound(f"no framework {framework_id!r}", field="framework_id")
+        return found
 
     return _json(await ctx.db.read(read))
 
@@ -192,33 +193,16 @@ async def post_case(request: Request, actor: CurrentActor) -> Response:
 
 async def _load(request: Request, actor: Actor, document: Any, *, source: str) -> Response:
     ctx = context_of(request)
-    profile = Profile(ctx.settings.profile_namespace)
-
-    def write() -> tuple[Any, bool]:
-        with ctx.db.transaction() as tx:
-            ensure_permission(tx.conn, actor, Action.FRAMEWORKS_MANAGE, ORGANISATION)
-            return load_framework(tx.conn, document=document, profile=profile, by=str(actor))
-
-    resource = f"framework:{document.get('id') if isinstance(document, dict) else '?'}"
-    try:
-        framework, replaced = await anyio.to_thread.run_sync(write)
-    except ProficioError as exc:
-        record_apart(
-            ctx.db.engine,
+    framework, replaced = await anyio.to_thread.run_sync(
+        partial(
+            load_and_audit,
+            ctx.db,
+            document=document,
+            profile=Profile(ctx.settings.profile_namespace),
             actor=str(actor),
-            action="frameworks:load",
-            resource=resource,
-            outcome=Outcome.FAILED,
-            detail={"reason": exc.message},
+            source=source,
+            authorize=lambda c: ensure_permission(c, actor, Action.FRAMEWORKS_MANAGE, ORGANISATION),
         )
-        raise
-    record_apart(
-        ctx.db.engine,
-        actor=str(actor),
-        action="frameworks:load",
-        resource=resource,
-        outcome=Outcome.SUCCEEDED,
-        detail={"source": source, "version": framework.version},
     )
     body = {
         "framework_id": framework.id,
@@ -251,8 +235,12 @@ async def put_plans(request: Request, actor: CurrentActor) -> Response:
     def write() -> int:
         with ctx.db.transaction() as tx:
             ensure_permission(tx.conn, actor, Action.FRAMEWORKS_MANAGE, ORGANISATION)
-            plans = check_plans(tx.conn, document, frameworks=cache.current(tx.conn))
-            save_plans(tx.conn, document=document, at=iso_from_us(now_us()))
+            plans = load_plans(
+                tx.conn,
+                document=document,
+                frameworks=cache.current(tx.conn),
+                at=iso_from_us(now_us()),
+            )
             return len(plans)
 
     return _json({"plans": await anyio.to_thread.run_sync(write)})

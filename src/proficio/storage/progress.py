@@ -376,6 +376,12 @@ def evaluated_at(conn: Connection, person_ids: Sequence[str]) -> dict[str, int]:
 # Frameworks and plans
 
 
+def framework_document(conn: Connection, framework_id: str) -> dict[str, Any] | None:
+    c = frameworks.c
+    found = conn.execute(select(c.document).where(c.framework_id == framework_id)).scalar()
+    return None if found is None else dict(orjson.loads(found))
+
+
 def framework_documents(conn: Connection) -> list[dict[str, Any]]:
     c = frameworks.c
     rows = conn.execute(select(c.document).order_by(c.framework_id))

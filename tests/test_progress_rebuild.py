@@ -6,16 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.pool import NullPool
+from sqlalchemy import select
 
 from proficio.capture.profile import Profile
 from proficio.lrs.handlers import statement_subscribers
@@ -30,9 +25,7 @@ from proficio.progress.service import (
     rebuild,
     refresh_due,
 )
-from proficio.settings import database_url_from
 from proficio.storage.database import Database
-from proficio.storage.migrate import upgrade
 from proficio.storage.schema import (
     metadata,
     progress_changes,
@@ -40,7 +33,6 @@ from proficio.storage.schema import (
     progress_people,
     progress_summaries,
 )
-from tests.conftest import POSTGRES_ENV, SKIP_REASON, _postgres_url
 
 HOME = "http://localhost:8000"
 ADL = "http://adlnet.gov/expapi/"
@@ -143,33 +135,6 @@ def _expand(item: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         ("statement", kind, who, max(0, day - offset), (value + extra) % 10)
         for kind, offset, extra in _BUNDLES[item[0]]
     ]
-
-
-@contextmanager
-def _fresh(kind: str, tmp_path: Path) -> Iterator[Database]:
-    if kind == "sqlite":
-        url = f"sqlite:///{tmp_path / f'{uuid.uuid4().hex}.db'}"
-        database = Database(url)
-        try:
-            yield database
-        finally:
-            database.close()
-        return
-    base = _postgres_url()
-    if not base:
-        pytest.skip(SKIP_REASON)
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(database_url_from(base), poolclass=NullPool)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    database = Database(database_url_from(base) + f"?options=-csearch_path%3D{schema}")
-    try:
-        yield database
-    finally:
-        database.close()
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def _reset(database: Database) -> None:
@@ -276,8 +241,7 @@ def _run(database: Database, events: list[tuple[Any, ...]]) -> None:
     commit()
 
 
-@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def test_incremental_levels_equal_a_rebuild_from_the_statements(kind: str, tmp_path: Path) -> None:
+def test_incremental_levels_equal_a_rebuild_from_the_statements(db: Database) -> None:
     examples = 30
 
     @settings(
@@ -298,34 +262,29 @@ def test_incremental_levels_equal_a_rebuild_from_the_statements(kind: str, tmp_p
         assert _state(database) == incremental
 
     seen: set[str] = set()
-    with _fresh(kind, tmp_path) as database:
-        upgrade(database.engine)
-        check()
+    database = db  # one migrated database; each example empties it (`_reset`)
+    check()
     # The streams reached levels, changed them and scheduled looks again: the property was
     # tested on something.
     assert seen == {"progress_levels", "progress_changes", "progress_summaries", "progress_people"}
 
 
-def test_the_property_can_fail_when_a_path_skips_a_person(tmp_path: Path) -> None:
+def test_the_property_can_fail_when_a_path_skips_a_person(db: Database) -> None:
     """The comparison sees a difference: levels judged before a statement arrives are not what
     a rebuild gives after it."""
-    with _fresh("sqlite", tmp_path) as database:
-        upgrade(database.engine)
-        _reset(database)
-        _run(database, [("statement", "module", "E1", 3, 0), ("statement", "quiz", "E1", 3, 1)])
-        with database.transaction() as tx:
-            tx.conn.execute(progress_levels.delete())
-        damaged = _state(database)
-        with database.transaction() as tx:
-            frameworks = Frameworks(PROFILE).current(tx.conn)
-            rebuild(tx.conn, frameworks=frameworks, at_us=T_US, from_statements=True)
-        assert _state(database) != damaged
+    database = db
+    _reset(database)
+    _run(database, [("statement", "module", "E1", 3, 0), ("statement", "quiz", "E1", 3, 1)])
+    with database.transaction() as tx:
+        tx.conn.execute(progress_levels.delete())
+    damaged = _state(database)
+    with database.transaction() as tx:
+        frameworks = Frameworks(PROFILE).current(tx.conn)
+        rebuild(tx.conn, frameworks=frameworks, at_us=T_US, from_statements=True)
+    assert _state(database) != damaged
 
 
-__all__ = ["POSTGRES_ENV"]
-
-
-def test_a_cohort_starting_later_moves_the_baseline_when_it_starts(tmp_path: Path) -> None:
+def test_a_cohort_starting_later_moves_the_baseline_when_it_starts(db: Database) -> None:
     """The baseline is the level on the latest cohort's start date: a cohort that starts after
     the learner was judged schedules a look on that day."""
     from proficio.people.cohort_file import CohortSpec
@@ -346,32 +305,27 @@ def test_a_cohort_starting_later_moves_the_baseline_when_it_starts(tmp_path: Pat
         members=["E1"],
         status="active",
     )
-    with _fresh("sqlite", tmp_path) as database:
-        upgrade(database.engine)
-        _reset(database)
-        with database.transaction() as tx:
-            apply_cohorts(tx.conn, cohorts=[spec], today=start - dt.timedelta(days=30))
-        frameworks = Frameworks(PROFILE)
-        handler = statement_handler(
-            skip_stored=True, subscribers=statement_subscribers(account_home_pages=(HOME,))
-        )
-        bodies = [_statement("module", "E1", 10, 0), _statement("quiz", "E1", 10, 1)]
-        prepared = prepare_statements(
-            bodies, authority=AUTHORITY, version="1.0.3", batch=True, may_define=False
-        )
-        with database.transaction() as tx:
-            handler(tx, [prepared])
-            refresh_due(tx.conn, frameworks=frameworks.current(tx.conn), at_us=T_US - 5 * DAY_US)
-        with database.engine.connect() as conn:
-            before = {
-                r.competency_id: r.baseline_level for r in store.levels_of_people(conn, ["E1"])
-            }
-            scheduled = store.evaluated_at(conn, ["E1"])
-        assert before["approved-tools"] is None and scheduled
-        with database.transaction() as tx:
-            assert refresh_due(tx.conn, frameworks=frameworks.current(tx.conn), at_us=T_US) == 1
-        with database.engine.connect() as conn:
-            after = {
-                r.competency_id: r.baseline_level for r in store.levels_of_people(conn, ["E1"])
-            }
-        assert after["approved-tools"] == 1
+    database = db
+    _reset(database)
+    with database.transaction() as tx:
+        apply_cohorts(tx.conn, cohorts=[spec], today=start - dt.timedelta(days=30))
+    frameworks = Frameworks(PROFILE)
+    handler = statement_handler(
+        skip_stored=True, subscribers=statement_subscribers(account_home_pages=(HOME,))
+    )
+    bodies = [_statement("module", "E1", 10, 0), _statement("quiz", "E1", 10, 1)]
+    prepared = prepare_statements(
+        bodies, authority=AUTHORITY, version="1.0.3", batch=True, may_define=False
+    )
+    with database.transaction() as tx:
+        handler(tx, [prepared])
+        refresh_due(tx.conn, frameworks=frameworks.current(tx.conn), at_us=T_US - 5 * DAY_US)
+    with database.engine.connect() as conn:
+        before = {r.competency_id: r.baseline_level for r in store.levels_of_people(conn, ["E1"])}
+        scheduled = store.evaluated_at(conn, ["E1"])
+    assert before["approved-tools"] is None and scheduled
+    with database.transaction() as tx:
+        assert refresh_due(tx.conn, frameworks=frameworks.current(tx.conn), at_us=T_US) == 1
+    with database.engine.connect() as conn:
+        after = {r.competency_id: r.baseline_level for r in store.levels_of_people(conn, ["E1"])}
+    assert after["approved-tools"] == 1

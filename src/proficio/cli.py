@@ -1,7 +1,8 @@
 """The `proficio` command: serve (the default), db upgrade, credentials create/list/revoke,
 accounts create/list/set-roles/disable, tokens create/list/revoke, import (hris, cohorts,
 sensitive, and one command per statement source), identities
-list-unlinked/resolve/show/link/merge/split.
+list-unlinked/resolve/show/link/merge/split, and the progress engine's groups (`progress`,
+`frameworks`, `plans`, in `proficio.progress.commands`).
 
 Domain errors become one sentence on stderr and exit status 1, never a traceback.
 """
@@ -27,12 +28,8 @@ from proficio.clitools import DB_OPTION, CLIGroup, open_database, settings_from
 from proficio.errors import ConfigError, ProficioError
 from proficio.settings import Settings
 
-_Group = CLIGroup
-_settings = settings_from
-_database = open_database
 
-
-@click.group(cls=_Group, invoke_without_command=True)
+@click.group(cls=CLIGroup, invoke_without_command=True)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Proficio: a learning record store that measures what people can do."""
@@ -46,7 +43,7 @@ def main(ctx: click.Context) -> None:
 @click.option("--port", type=int, help="Port to listen on (default 8000).")
 def serve(db: str | None = None, host: str | None = None, port: int | None = None) -> None:
     """Start the server; applies database migrations first."""
-    _run_server(_settings(database_url=db, host=host, port=port))
+    _run_server(settings_from(database_url=db, host=host, port=port))
 
 
 def _run_server(settings: Settings, *, before: Callable[[], None] | None = None) -> None:
@@ -55,7 +52,7 @@ def _run_server(settings: Settings, *, before: Callable[[], None] | None = None)
     from proficio.app import create_app
     from proficio.runtime import tune_gc
 
-    with _database(settings.database_url):
+    with open_database(settings.database_url):
         pass  # migrations applied before the server accepts a request
     app = create_app(
         settings.model_copy(update={"migrate_on_start": False}), writer_start_method="spawn"
@@ -96,8 +93,8 @@ def demo(
     from proficio.demo.build import build_demo, demo_sign_ins, has_people, is_demo
 
     url = db or os.environ.get("PROFICIO_DATABASE_URL") or DEMO_DB
-    settings = _settings(database_url=url, host=host, port=port)
-    with _database(settings.database_url) as database:
+    settings = settings_from(database_url=url, host=host, port=port)
+    with open_database(settings.database_url) as database:
         if not has_people(database):
             click.echo(f"loading the demo organisation (seed {seed}); this takes a minute...")
             build_demo(
@@ -127,7 +124,7 @@ def demo(
     _run_server(settings, before=show)
 
 
-@main.group(cls=_Group)
+@main.group(cls=CLIGroup)
 def db() -> None:
     """Database maintenance."""
 
@@ -136,11 +133,11 @@ def db() -> None:
 @DB_OPTION
 def db_upgrade(db: str | None = None) -> None:
     """Apply every pending migration."""
-    with _database(db) as database:
+    with open_database(db) as database:
         click.echo(f"database at the latest schema ({database.dialect})")
 
 
-@main.group(cls=_Group)
+@main.group(cls=CLIGroup)
 def credentials() -> None:
     """API credentials for HTTP Basic auth."""
 
@@ -157,8 +154,8 @@ def credentials() -> None:
 def credentials_create(name: str, scopes: str, as_json: bool, db: str | None = None) -> None:
     """Create a credential and print its key and secret (shown only once)."""
     scope_list = [s for s in scopes.replace(",", " ").split() if s]
-    settings = _settings(database_url=db)
-    with _database(db) as database, database.transaction() as tx:
+    settings = settings_from(database_url=db)
+    with open_database(db) as database, database.transaction() as tx:
         new = credential_service.create_credential(
             tx.conn, name=name, scopes=scope_list, home_page=settings.public_url
         )
@@ -173,7 +170,7 @@ def credentials_create(name: str, scopes: str, as_json: bool, db: str | None = N
 @DB_OPTION
 def credentials_list(as_json: bool, db: str | None = None) -> None:
     """List credentials (never their secrets)."""
-    with _database(db) as database, database.transaction() as tx:
+    with open_database(db) as database, database.transaction() as tx:
         rows = credential_service.list_credentials(tx.conn)
     if as_json:
         click.echo(json.dumps([r.__dict__ for r in rows]))
@@ -188,7 +185,7 @@ def credentials_list(as_json: bool, db: str | None = None) -> None:
 @DB_OPTION
 def credentials_revoke(key: str, db: str | None = None) -> None:
     """Revoke a credential; requests using it get 401 from then on."""
-    with _database(db) as database, database.transaction() as tx:
+    with open_database(db) as database, database.transaction() as tx:
         credential_service.revoke_credential(tx.conn, key=key)
     click.echo(f"revoked {key}")
 
@@ -200,7 +197,7 @@ def _split(values: str) -> list[str]:
 ROLES_HELP = "Comma-separated roles: learner, manager, enablement, compliance, admin."
 
 
-@main.group(cls=_Group)
+@main.group(cls=CLIGroup)
 def accounts() -> None:
     """Accounts people sign in with, and their roles (docs/accounts.md)."""
 
@@ -240,7 +237,7 @@ def accounts_create(
             raise ConfigError("no password on standard input", field="--password-stdin")
     else:
         password = generate_password()
-    with _database(db) as database, database.transaction() as tx:
+    with open_database(db) as database, database.transaction() as tx:
         account = account_service.create_account(
             tx.conn,
             email=email,
@@ -263,7 +260,7 @@ def accounts_create(
 @DB_OPTION
 def accounts_list(as_json: bool, db: str | None = None) -> None:
     """List accounts with their roles and grants (never their passwords)."""
-    with _database(db) as database, database.transaction() as tx:
+    with open_database(db) as database, database.transaction() as tx:
         rows = account_service.list_accounts(tx.conn)
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in rows]))
@@ -281,7 +278,7 @@ def accounts_list(as_json: bool, db: str | None = None) -> None:
 @DB_OPTION
 def accounts_set_roles(email: str, roles: str, db: str | None = None) -> None:
     """Replace an account's roles."""
-    with _database(db) as database, database.transaction() as tx:
+    with open_database(db) as database, database.transaction() as tx:
         account = account_service.set_roles(tx.conn, email=email, roles=_split(roles))
     click.echo(f"account {account.email}: {', '.join(account.roles)}")
 
@@ -291,7 +288,7 @@ def accounts_set_roles(email: str, roles: str, db: str | None = None) -> None:
 @DB_OPTION
 def accounts_disable(email: str, db: str | None = None) -> None:
     """Disable an account: it can no longer sign in and its sessions and tokens stop working."""
-    with _database(db) as database, database.transaction() as tx:
+    with open_database(db) as database, database.transaction() as tx:
         account = account_service.disable_account(tx.conn, email=email)
     click.echo(f"disabled {account.email}")
 
@@ -301,12 +298,12 @@ def accounts_disable(email: str, db: str | None = None) -> None:
 @DB_OPTION
 def accounts_enable(email: str, db: str | None = None) -> None:
     """Let a disabled account sign in again (e.g. a leaver who rejoined)."""
-    with _database(db) as database, database.transaction() as tx:
+    with open_database(db) as database, database.transaction() as tx:
         account = account_service.enable_account(tx.conn, email=email)
     click.echo(f"enabled {account.email}")
 
 
-@main.group(cls=_Group)
+@main.group(cls=CLIGroup)
 def tokens() -> None:
     """API tokens for scripts: `Authorization: Bearer <token>` on Proficio's own APIs."""
 
@@ -321,7 +318,7 @@ def tokens_create(
     email: str, name: str, expires_days: float | None, as_json: bool, db: str | None = None
 ) -> None:
     """Create an API token and print it (shown only once)."""
-    with _database(db) as database, database.transaction() as tx:
+    with open_database(db) as database, database.transaction() as tx:
         new = token_service.create_token(tx.conn, email=email, name=name, expires_days=expires_days)
     if as_json:
         click.echo(json.dumps({"id": new.id, "token": new.token}))
@@ -335,7 +332,7 @@ def tokens_create(
 @DB_OPTION
 def tokens_list(email: str | None, as_json: bool, db: str | None = None) -> None:
     """List API tokens (never the tokens themselves)."""
-    with _database(db) as database, database.transaction() as tx:
+    with open_database(db) as database, database.transaction() as tx:
         rows = token_service.list_tokens(tx.conn, email=email)
     if as_json:
         click.echo(json.dumps([r.__dict__ for r in rows]))
@@ -353,7 +350,7 @@ def tokens_list(email: str | None, as_json: bool, db: str | None = None) -> None
 @DB_OPTION
 def tokens_revoke(token_id: int, db: str | None = None) -> None:
     """Revoke an API token by the id `tokens list` shows; it gets 401 from then on."""
-    with _database(db) as database, database.transaction() as tx:
+    with open_database(db) as database, database.transaction() as tx:
         token_service.revoke_token(tx.conn, token_id=token_id)
     click.echo(f"revoked token {token_id}")
 
@@ -382,7 +379,7 @@ def _audited(kind: str) -> Callable[[F], F]:
                 outcome = Outcome.SUCCEEDED
             finally:
                 if outcome is not None:
-                    with _database(kwargs.get("db")) as database:
+                    with open_database(kwargs.get("db")) as database:
                         actor = f"cli:{getpass.getuser()}"
                         audit_import(
                             database.engine, actor=actor, kind=kind, outcome=outcome, detail=detail
@@ -393,7 +390,7 @@ def _audited(kind: str) -> Callable[[F], F]:
     return decorate
 
 
-@main.group("import", cls=_Group)
+@main.group("import", cls=CLIGroup)
 def import_() -> None:
     """Bring data from other systems into Proficio."""
 
@@ -414,8 +411,8 @@ def import_hris(file: Path, mapping: Path | None, as_json: bool, db: str | None 
     from proficio.people.roster import RosterMapping, read_roster
 
     rows = read_roster(file, RosterMapping.load(mapping) if mapping else RosterMapping())
-    settings = _settings(database_url=db)
-    with _database(db) as database, database.transaction() as tx:
+    settings = settings_from(database_url=db)
+    with open_database(db) as database, database.transaction() as tx:
         report = apply_roster(
             tx.conn, rows=rows, today=datetime.now(UTC).date(), home_page=settings.public_url
         )
@@ -465,7 +462,7 @@ def _import_command(kind: str, title: str) -> click.Command:
         from proficio.capture.commands import run_import
 
         report = run_import(
-            settings=_settings(database_url=db),
+            settings=settings_from(database_url=db),
             kind=kind,
             path=file,
             mapping_path=mapping,
@@ -515,9 +512,9 @@ def import_cohorts(file: Path, as_json: bool, db: str | None = None) -> None:
     from proficio.people.cohort_file import read_cohort_file
     from proficio.people.cohorts import apply_cohorts
 
-    settings = _settings(database_url=db)
+    settings = settings_from(database_url=db)
     cohorts = read_cohort_file(file)
-    with _database(db) as database, database.transaction() as tx:
+    with open_database(db) as database, database.transaction() as tx:
         report = apply_cohorts(tx.conn, cohorts=cohorts, today=datetime.now(UTC).date())
         registered = record_enrolments(
             tx,
@@ -561,7 +558,7 @@ def import_sensitive(
 
     loaded = SensitiveMapping.load(mapping) if mapping else SensitiveMapping()
     records = read_sensitive(file, loaded)
-    with _database(db) as database, database.transaction() as tx:
+    with open_database(db) as database, database.transaction() as tx:
         report = apply_sensitive(
             tx.conn,
             records=records,
@@ -578,7 +575,7 @@ def import_sensitive(
     )
 
 
-@main.group(cls=_Group)
+@main.group(cls=CLIGroup)
 def identities() -> None:
     """Which person each xAPI actor is: links, merges and splits (docs/identities.md)."""
 
@@ -597,7 +594,7 @@ def identities_list_unlinked(as_json: bool, db: str | None = None) -> None:
     """List the actor identifiers seen in statements that no person holds."""
     from proficio.people.identities import unlinked_identifiers
 
-    with _database(db) as database:
+    with open_database(db) as database:
         found = database.read_sync(unlinked_identifiers)
     click.echo(json.dumps(found) if as_json else "\n".join(found) or "every actor is linked")
 
@@ -624,7 +621,7 @@ def identities_resolve(
     )
 
     rules = ResolutionRules(by_email=not no_email, account_home_pages=frozenset(home_pages))
-    with _database(db) as database, database.transaction() as tx:
+    with open_database(db) as database, database.transaction() as tx:
         report = resolve_identifiers(
             tx.conn, identifiers=unlinked_identifiers(tx.conn), rules=rules, by=by
         )
@@ -644,7 +641,7 @@ def identities_show(person: str, as_json: bool, db: str | None = None) -> None:
     """List a person's identifiers and the merges, splits and links that involved them."""
     from proficio.people.identities import ensure_person, identifiers_of, identity_events
 
-    with _database(db) as database:
+    with open_database(db) as database:
         database.read_sync(lambda conn: ensure_person(conn, person_id=person))
         held = database.read_sync(lambda conn: identifiers_of(conn, person))
         events = database.read_sync(lambda conn: identity_events(conn, person))
@@ -673,7 +670,7 @@ def identities_link(person: str, identifier: str, by: str | None, db: str | None
     """Link an unlinked identifier to a person by hand."""
     from proficio.people.identities import link_identifier
 
-    with _database(db) as database, database.transaction() as tx:
+    with open_database(db) as database, database.transaction() as tx:
         linked = link_identifier(
             tx.conn, person_id=person, identifier=identifier, by=by or getpass.getuser()
         )
@@ -690,7 +687,7 @@ def identities_merge(keep: str, absorb: str, by: str, reason: str, db: str | Non
     """Merge two records of one person: every identifier of --absorb moves to --keep."""
     from proficio.people.identities import merge_people
 
-    with _database(db) as database, database.transaction() as tx:
+    with open_database(db) as database, database.transaction() as tx:
         event = merge_people(tx.conn, keep=keep, absorb=absorb, by=by, reason=reason)
     click.echo(f"merged {absorb} into {keep}: {len(event.identifiers)} identifiers moved")
 
@@ -713,7 +710,7 @@ def identities_split(
     """Move identifiers (and so their statements, and only theirs) to another person."""
     from proficio.people.identities import split_identifiers
 
-    with _database(db) as database, database.transaction() as tx:
+    with open_database(db) as database, database.transaction() as tx:
         event = split_identifiers(
             tx.conn,
             person_id=person,

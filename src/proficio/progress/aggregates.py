@@ -25,8 +25,8 @@ STALLED_DAYS = 21
 
 
 @dataclass(frozen=True, slots=True)
-class Group:
-    kind: str  # team | cohort | role | department | workflow | people
+class PeopleGroup:
+    kind: str  # team | cohort | role | department | workflow
     id: str
     name: str
     people: Select[Any]  # the person ids in the group that the caller may see
@@ -36,7 +36,7 @@ class Group:
 def aggregate(
     conn: Connection,
     *,
-    group: Group,
+    group: PeopleGroup,
     frameworks: list[Framework],
     at_us: int,
     targets: dict[tuple[str, str], int] | None = None,

@@ -27,7 +27,7 @@ from proficio.lrs.refs import RefKind
 from proficio.lrs.timestamps import iso_from_us
 from proficio.people import cohorts as cohort_service
 from proficio.people.directory import reporting_line
-from proficio.progress.aggregates import Group, aggregate
+from proficio.progress.aggregates import PeopleGroup, aggregate
 from proficio.progress.engine import State, missing_for_next, progress_of
 from proficio.progress.frameworks import Framework
 from proficio.progress.plans import Target, stored_plans, targets_of
@@ -245,7 +245,7 @@ def group_progress(
     )
 
 
-def _group(conn: Connection, actor: Actor, kind: str, group_id: str) -> Group:
+def _group(conn: Connection, actor: Actor, kind: str, group_id: str) -> PeopleGroup:
     among = visible_people(conn, actor, Action.PROGRESS_READ)
     p = people.c
     if kind == "team":
@@ -276,7 +276,7 @@ def _group(conn: Connection, actor: Actor, kind: str, group_id: str) -> Group:
     if size == 0 and among is not None:
         # Nobody the caller may see: refuse (audited) rather than show an empty group.
         ensure_permission(conn, actor, Action.PROGRESS_READ, ORGANISATION)
-    return Group(kind=kind, id=group_id, name=name, people=members, size=size)
+    return PeopleGroup(kind=kind, id=group_id, name=name, people=members, size=size)
 
 
 def _workflow_people(workflow: str) -> Select[Any]:

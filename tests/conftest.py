@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from proficio.app import create_app
 from proficio.settings import Settings, database_url_from
 from proficio.storage.database import Database
 from proficio.storage.migrate import upgrade
+from tests.dashboards import DemoOrg, build_demo_org
 from tests.factories import (
     APIClient,
     XAPIClient,
@@ -48,11 +50,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(SKIP_REASON)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def fresh_database(kind: str, directory: Path) -> Iterator[str]:
     """A fresh, empty database: a SQLite file, or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'proficio.db'}"
+    if kind == "sqlite":
+        yield f"sqlite:///{directory / 'proficio.db'}"
         return
     base = _postgres_url()
     if not base:
@@ -68,6 +70,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+BOTH = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BOTH)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -129,3 +140,18 @@ def as_account(app_client: TestClient, settings: Settings):  # type: ignore[no-u
         return client_as(app_client, settings, roles, **kw)
 
     return build
+
+
+@pytest.fixture(scope="module", params=BOTH)
+def demo_org(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoOrg]:
+    """The demo company, small, loaded once per test module on each database."""
+    with fresh_database(request.param, tmp_path_factory.mktemp("demo")) as url:
+        yield build_demo_org(url)
+
+
+@pytest.fixture(scope="module")
+def demo_client(demo_org: DemoOrg) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(database_url=demo_org.url))) as client:
+        yield client

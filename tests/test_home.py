@@ -15,24 +15,48 @@ def test_without_a_session_home_sends_the_browser_to_sign_in(app_client: TestCli
     assert app_client.get("/home.json").status_code == 401
 
 
-def test_each_role_sees_the_links_its_permissions_open(
+def test_home_sends_each_account_to_its_role_view_and_remembers_the_last_one(
     app_client: TestClient, settings: Settings
 ) -> None:
     create_test_people(settings)
     manager = client_as(app_client, settings, ["manager"], person_id="E2")
-    page = manager.get("/")
-    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
-    assert manager.account.email in page.text and 'href="/api/teams/E2"' in page.text
+    first = manager.get("/", follow_redirects=False)
+    assert (first.status_code, first.headers["location"]) == (303, "/team")
     twin = manager.get("/home.json").json()
-    assert twin["roles"] == ["manager"]
-    assert [link["label"] for link in twin["links"]] == [
+    assert twin["roles"] == ["manager"] and twin["home"] == "/team"
+    # The role switcher: a manager is also a learner; their team first, widest view first.
+    assert [v["name"] for v in twin["views"]] == ["team", "learner"]
+    visit = manager.get("/people/E2")  # switching to their own progress is remembered
+    assert visit.status_code == 200 and visit.cookies["proficio_view"] == "learner"
+    app_client.cookies.clear()
+    remembered = manager.headers["Cookie"] + "; proficio_view=learner"
+    again = manager.get("/", headers={"Cookie": remembered}, follow_redirects=False)
+    assert again.headers["location"] == "/me"
+
+    learner = client_as(app_client, settings, ["learner"], person_id="E3")
+    assert learner.get("/", follow_redirects=False).headers["location"] == "/me"
+    assert [v["name"] for v in learner.get("/home.json").json()["views"]] == ["learner"]
+    admin = client_as(app_client, settings, ["admin"])
+    assert [v["name"] for v in admin.get("/home.json").json()["views"]] == [
+        "program",
+        "compliance",
+    ]
+    compliance = client_as(app_client, settings, ["compliance"], person_id="E4")
+    assert compliance.get("/", follow_redirects=False).headers["location"] == "/compliance"
+
+
+def test_a_manager_with_nobody_reporting_has_only_their_own_view_and_links_stay(
+    app_client: TestClient, settings: Settings
+) -> None:
+    create_test_people(settings)
+    alone = client_as(app_client, settings, ["manager"], person_id="E3")  # E3 leads nobody
+    twin = alone.get("/home.json").json()
+    assert [v["name"] for v in twin["views"]] == ["learner"] and twin["home"] == "/me"
+    manager = client_as(app_client, settings, ["manager"], person_id="E2").get("/home.json")
+    assert [link["label"] for link in manager.json()["links"]] == [
         "My record",
         "My timeline",
         "My team",
         "People I may see",
         "Cohorts",
     ]
-    learner = client_as(app_client, settings, ["learner"], person_id="E3").get("/home.json")
-    assert "My team" not in [link["label"] for link in learner.json()["links"]]
-    admin = client_as(app_client, settings, ["admin"]).get("/home.json").json()
-    assert [link["label"] for link in admin["links"]] == ["People I may see", "Cohorts"]

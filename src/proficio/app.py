@@ -31,6 +31,7 @@ from proficio.storage.database import Database
 from proficio.storage.migrate import upgrade
 from proficio.storage.writer import Writer
 from proficio.web.home import home_routes
+from proficio.web.routes import dashboard_routes, mount_static
 
 
 def _consistent_through(scope: Scope) -> str:
@@ -114,6 +115,8 @@ def create_app(
     app.include_router(people_routes())
     app.include_router(import_routes())
     app.include_router(progress_routes())
+    app.include_router(dashboard_routes())
+    mount_static(app)
     app.xapi = create_xapi_app(
         state=app.state,
         versions=versions,

@@ -15,6 +15,7 @@ from proficio.storage.blobs import BlobStore
 from proficio.storage.database import Database
 from proficio.storage.keys import KeyCache
 from proficio.storage.writer import Writer
+from proficio.web.cache import PageCache
 
 
 @dataclass
@@ -28,6 +29,7 @@ class AppContext:
     blobs: BlobStore | None = None  # None: attachment bodies live in the database
     sign_in_throttle: SignInThrottle = field(default_factory=SignInThrottle)
     frameworks: Frameworks | None = None  # the stored frameworks, compiled (built on start)
+    pages: PageCache = field(default_factory=PageCache)  # figures the dashboards share
 
 
 def context_of(request: Request) -> AppContext:

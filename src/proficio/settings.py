@@ -120,6 +120,14 @@ class Settings(BaseSettings):
     migrate_on_start: bool = Field(
         default=True, description="Apply database migrations when the app starts."
     )
+    chromium_path: str | None = Field(
+        default=None,
+        description=(
+            "The Chromium (or Chrome) that prints PDF reports; unset, the first of chromium, "
+            "chromium-browser, google-chrome on the PATH. Without one, PDF exports answer 503 "
+            "saying how to install it (Debian: `apt-get install chromium`)."
+        ),
+    )
 
     @field_validator("database_url")
     @classmethod

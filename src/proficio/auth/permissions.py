@@ -48,6 +48,8 @@ class Action(StrEnum):
     IMPORTS_RUN = "imports:run"
     IDENTITIES_MANAGE = "identities:manage"
     ACCOUNTS_MANAGE = "accounts:manage"
+    PROGRAM_READ = "program:read"  # the enablement dashboard: the whole program at once
+    TRAINING_RECORDS_READ = "training_records:read"  # the compliance dashboard and its exports
 
 
 class Reach(IntEnum):
@@ -98,9 +100,14 @@ _WRITES = {
 RULES: Final[dict[Role, dict[Action, Reach]]] = {
     Role.LEARNER: dict.fromkeys(_READS, _S),
     Role.MANAGER: dict.fromkeys(_READS, _T),
-    Role.ENABLEMENT: dict.fromkeys(_READS | _WRITES, _E),
-    Role.COMPLIANCE: dict.fromkeys(_READS, _E),
-    Role.ADMIN: dict.fromkeys(_READS | _WRITES | {Action.ACCOUNTS_MANAGE}, _E),
+    Role.ENABLEMENT: dict.fromkeys(_READS | _WRITES | {Action.PROGRAM_READ}, _E),
+    Role.COMPLIANCE: dict.fromkeys(_READS | {Action.TRAINING_RECORDS_READ}, _E),
+    Role.ADMIN: dict.fromkeys(
+        _READS
+        | _WRITES
+        | {Action.ACCOUNTS_MANAGE, Action.PROGRAM_READ, Action.TRAINING_RECORDS_READ},
+        _E,
+    ),
 }
 
 # Actions only an explicit grant allows, and the action whose reach the grant takes.

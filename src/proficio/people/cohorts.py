@@ -113,9 +113,13 @@ def apply_cohorts(conn: Connection, *, cohorts: list[CohortSpec], today: dt.date
                 for n in _COMPARED
                 if getattr(before, n) != getattr(row, n)
             }
-        if before is None or change.changes:
+        saved = before is None or bool(change.changes)
+        if saved:
             store.save_cohort(conn, row, exists=before is not None, updated_us=now_us)
         _apply_members(conn, spec, members.get(spec.cohort_id, {}), today, change)
+        if not saved and (change.members_added or change.members_removed):
+            # Members changed alone: the cohort's updated time still moves (pages cache by it).
+            store.save_cohort(conn, row, exists=True, updated_us=now_us)
         if before is None:
             report.added.append(spec.cohort_id)
         elif change.changes or change.members_added or change.members_removed:

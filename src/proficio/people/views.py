@@ -20,6 +20,7 @@ from proficio.people import identities
 from proficio.people.directory import reporting_line
 from proficio.storage import identities as identity_store
 from proficio.storage import people as store
+from proficio.storage import progress as progress_store
 from proficio.storage import sensitive as sensitive_store
 from proficio.storage import statements as statement_store
 
@@ -219,3 +220,22 @@ def sensitive_view(conn: Connection, *, actor: Actor, person_id: str) -> list[di
     _person(conn, person_id)
     rows = sensitive_store.sensitive_attributes_of(conn, [person_id]).get(person_id, [])
     return [asdict(r) for r in rows]
+
+
+def statement_about(
+    conn: Connection, *, actor: Actor, person_id: str, statement_id: str
+) -> dict[str, Any]:
+    """One statement that is evidence of a person, as their timeline would show it (agents
+    the viewer may not see hidden); 404 when it is not theirs, so an id cannot be probed."""
+    ensure_permission(conn, actor, Action.TIMELINE_READ, Person(person_id))
+    _person(conn, person_id)
+    owned = {row[1] for row in progress_store.evidence_of_people(conn, [person_id])[person_id]}
+    found = statement_store.get_statements(conn, [statement_id]) if statement_id in owned else {}
+    row = found.get(statement_id)
+    if row is None or row.voided:
+        raise NotFound(
+            f"no statement {statement_id!r} among this person's evidence", field="statement_id"
+        )
+    body = _body(row.body)
+    hide = _hidden(conn, [body], visible(conn, actor, Action.TIMELINE_READ))
+    return _redacted(body, hide) if hide else body

@@ -224,28 +224,33 @@ def group_progress(
 ) -> dict[str, Any]:
     if kind not in GROUP_KINDS:
         raise BadRequest(f"must be one of {', '.join(GROUP_KINDS)}", field="kind")
-    group = _group(conn, actor, kind, group_id)
-    plans = stored_plans(conn, frameworks=frameworks)
-    targets: dict[tuple[str, str], int] = {}
-    if kind == "cohort":
-        targets = {
-            k: t.level for k, t in targets_of(plans, role=None, cohort_ids={group_id}).items()
-        }
-    elif kind == "role":
-        targets = {
-            k: t.level for k, t in targets_of(plans, role=group_id, cohort_ids=set()).items()
-        }
+    group = people_group(conn, actor, kind, group_id)
     return aggregate(
         conn,
         group=group,
         frameworks=frameworks,
         at_us=at_us,
-        targets=targets,
+        targets=group_targets(conn, kind, group_id, frameworks),
         stalled_days=stalled_days,
     )
 
 
-def _group(conn: Connection, actor: Actor, kind: str, group_id: str) -> PeopleGroup:
+def group_targets(
+    conn: Connection, kind: str, group_id: str, frameworks: list[Framework]
+) -> dict[tuple[str, str], int]:
+    """The level a cohort's or a role's plans aim for, per competency (others: none)."""
+    if kind not in ("cohort", "role"):
+        return {}
+    plans = stored_plans(conn, frameworks=frameworks)
+    if kind == "cohort":
+        found = targets_of(plans, role=None, cohort_ids={group_id})
+    else:
+        found = targets_of(plans, role=group_id, cohort_ids=set())
+    return {k: t.level for k, t in found.items()}
+
+
+def people_group(conn: Connection, actor: Actor, kind: str, group_id: str) -> PeopleGroup:
+    """The people of a group that the caller may see; 403 when that is nobody."""
     among = visible_people(conn, actor, Action.PROGRESS_READ)
     p = people.c
     if kind == "team":

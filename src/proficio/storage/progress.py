@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Table, delete, insert, select, text, update
 
+from proficio.lrs.refs import RefKind
 from proficio.storage import rawsql
 from proficio.storage.schema import (
     frameworks,
@@ -101,6 +102,25 @@ def evidence_of_people(conn: Connection, person_ids: Sequence[str]) -> dict[str,
         for person_id, key, statement_id, at_us, facts in rows:
             found[person_id].append((key, statement_id, at_us, facts))
     return found
+
+
+def evidence_by_verb(
+    conn: Connection, verbs: Sequence[str]
+) -> list[tuple[str, str, int, int, str | bytes]]:
+    """Everyone's evidence with one of `verbs` (IRIs), found through the statements' verb index
+    rather than by reading all evidence: (person_id, statement_id, at_us, stored_us, facts)."""
+    if not verbs:
+        return []
+    return rawsql.execute(
+        conn,
+        "SELECT i.person_id, e.statement_id, e.at_us, s.stored_us, e.facts "
+        "FROM lrs_keys k JOIN statement_refs r ON r.kind = ? AND r.key_id = k.id "
+        "JOIN statements s ON s.seq = r.seq "
+        "JOIN progress_evidence e ON e.statement_id = s.statement_id "
+        "JOIN person_identities i ON i.identifier = e.actor_key "
+        f"WHERE k.value IN ({rawsql.placeholders(len(verbs))}) AND s.voided = ?",
+        [RefKind.VERB, *verbs, False],
+    )
 
 
 def all_evidence(conn: Connection) -> Iterator[tuple[str, list[EvidenceRow]]]:

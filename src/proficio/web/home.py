@@ -1,6 +1,6 @@
-"""The home page: who is signed in and where their data is. `GET /` renders it, `GET
-/home.json` is its JSON twin; without a session `/` sends the browser to the sign-in page.
-The role pages (issue 6) will hang off it; until then it links the JSON API a role may use."""
+"""The home page: `GET /` sends a signed-in browser to its role view (`web.navigation`), and
+without a session to the sign-in page; an account with no view (no person, no organisation-wide
+reach) sees who it is and the JSON API it may use. `GET /home.json` is the JSON twin."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from starlette.responses import RedirectResponse, Response
 
 from proficio.auth.permissions import Action, Actor, Reach, reach_of
 from proficio.auth.web import current_actor, current_session
+from proficio.context import context_of
 from proficio.errors import SignInRequired
+from proficio.web.navigation import VIEW_COOKIE, home_of, views_of
 from proficio.web.templates import render
 
 
@@ -43,12 +45,19 @@ async def home(request: Request) -> Response:
         found = await current_session(request)
     except SignInRequired:
         return RedirectResponse("/sign-in", status_code=303)
-    return render("home.html", home_context(await current_actor(found)))
+    actor = await current_actor(found)
+    views = await context_of(request).db.read(lambda c: views_of(c, actor))
+    target = home_of(views, request.cookies.get(VIEW_COOKIE))
+    if target is not None:
+        return RedirectResponse(target, status_code=303)
+    return render("home.html", home_context(actor))
 
 
 async def home_json(request: Request) -> Response:
     actor = await current_actor(await current_session(request))
-    return Response(orjson.dumps(home_context(actor)), media_type="application/json")
+    views = await context_of(request).db.read(lambda c: views_of(c, actor))
+    body = {**home_context(actor), "views": views, "home": home_of(views, None)}
+    return Response(orjson.dumps(body), media_type="application/json")
 
 
 def home_routes() -> APIRouter:

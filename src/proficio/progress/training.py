@@ -1,0 +1,169 @@
+"""Required training: which of their cohort's due items each person completed, when, and on
+which statements (the compliance record; the program view's completion rate).
+
+An item is required of a person when a cohort they are enrolled in lists it among its due dates
+(`cohorts.due_dates`, named by course id). It is tracked when the LMS reports on it: its parts
+are the course's modules and assessments seen completed or passed by anyone. A person completed
+it when they completed or passed every part; the moment is their last first completion, and the
+evidence is those statements. Items no LMS reports on (an assignment handed in elsewhere) are
+not tracked here, rather than reported as missed by everyone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+import orjson
+from sqlalchemy import Connection, select
+
+from proficio.capture.profile import ADL_VERBS
+from proficio.lrs.timestamps import iso_from_us
+from proficio.storage import activities as activity_store
+from proficio.storage import progress as store
+from proficio.storage.schema import cohort_members, cohorts, people
+
+COMPLETING_VERBS = (ADL_VERBS + "completed", ADL_VERBS + "passed")
+_TRAINING_TYPES = ("course", "module", "assessment")
+COMPLETED, LATE, OVERDUE, OPEN = "completed on time", "completed late", "overdue", "not yet due"
+STATUSES = (COMPLETED, LATE, OVERDUE, OPEN)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One required item of one person."""
+
+    person_id: str
+    name: str
+    department: str
+    cohort_id: str
+    item: str  # the course id, as the cohort's due date names it
+    title: str  # the course's name in the LMS, else its id
+    due: str  # YYYY-MM-DD
+    status: str
+    completed_us: int | None
+    evidence: tuple[tuple[int, str, int], ...]  # (timestamp µs, statement id, stored µs)
+
+    @property
+    def completed_at(self) -> str | None:
+        return iso_from_us(self.completed_us) if self.completed_us is not None else None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "person_id": self.person_id,
+            "name": self.name,
+            "department": self.department,
+            "cohort_id": self.cohort_id,
+            "item": self.item,
+            "title": self.title,
+            "due": self.due,
+            "status": self.status,
+            "completed_at": self.completed_at,
+            "evidence": [
+                {"statement_id": s, "timestamp": iso_from_us(t), "stored": iso_from_us(st)}
+                for t, s, st in self.evidence
+            ],
+        }
+
+
+def course_of(activity: str | None) -> str | None:
+    """The course id in a training activity IRI: <base>/activities/{course|module|assessment}/
+    COURSE[/PART]."""
+    if not activity or "/activities/" not in activity:
+        return None
+    kind, _, rest = activity.rsplit("/activities/", 1)[1].partition("/")
+    if kind not in _TRAINING_TYPES or not rest:
+        return None
+    return unquote(rest.split("/", 1)[0])
+
+
+def records(conn: Connection, *, person_ids: set[str] | None, today: dt.date) -> list[Record]:
+    """Every required item of every enrolled person `person_ids` holds (None: everyone)."""
+    firsts: dict[tuple[str, str], dict[str, tuple[int, str, int]]] = defaultdict(dict)
+    parts: dict[str, set[str]] = defaultdict(set)
+    for person_id, statement_id, at_us, stored_us, facts in store.evidence_by_verb(
+        conn, COMPLETING_VERBS
+    ):
+        activity = orjson.loads(facts)[1]
+        course = course_of(activity)
+        if course is None:
+            continue
+        parts[course].add(activity)
+        if person_ids is not None and person_id not in person_ids:
+            continue
+        seen = firsts[(person_id, course)]
+        if activity not in seen or at_us < seen[activity][0]:
+            seen[activity] = (at_us, statement_id, stored_us)
+    titles = _titles(conn, parts)
+    out = []
+    for person, cohort_id, due_dates in _enrolments(conn, person_ids):
+        for due in due_dates:
+            item, date = due["name"], due["date"]
+            if item not in parts:
+                continue
+            done = firsts.get((person["person_id"], item), {})
+            complete = set(done) >= parts[item]
+            ordered = sorted(done.values())  # (at_us, statement id, stored_us)
+            finished_us = ordered[-1][0] if complete and ordered else None
+            out.append(
+                Record(
+                    person_id=person["person_id"],
+                    name=person["name"],
+                    department=person["department"],
+                    cohort_id=cohort_id,
+                    item=item,
+                    title=titles.get(item, item),
+                    due=date,
+                    status=_status(finished_us, date, today),
+                    completed_us=finished_us,
+                    evidence=tuple(ordered),
+                )
+            )
+    return out
+
+
+def _status(finished_us: int | None, due: str, today: dt.date) -> str:
+    if finished_us is not None:
+        finished = dt.datetime.fromtimestamp(finished_us / 1e6, dt.UTC).date()
+        return COMPLETED if finished.isoformat() <= due else LATE
+    return OVERDUE if today.isoformat() > due else OPEN
+
+
+def _enrolments(
+    conn: Connection, person_ids: set[str] | None
+) -> Iterable[tuple[dict[str, str], str, list[dict[str, str]]]]:
+    m, c, p = cohort_members.c, cohorts.c, people.c
+    query = (
+        select(p.person_id, p.name, p.department, c.cohort_id, c.due_dates)
+        .select_from(cohort_members)
+        .join(cohorts, c.cohort_id == m.cohort_id)
+        .join(people, p.person_id == m.person_id)
+        .where(m.status == "enrolled")
+        .order_by(p.name, p.person_id, c.start_date)
+    )
+    for person_id, name, department, cohort_id, due_dates in conn.execute(query):
+        if person_ids is not None and person_id not in person_ids:
+            continue
+        found = orjson.loads(due_dates) if isinstance(due_dates, str | bytes) else due_dates
+        person = {"person_id": person_id, "name": name, "department": department}
+        yield person, cohort_id, found
+
+
+def _titles(conn: Connection, parts: dict[str, set[str]]) -> dict[str, str]:
+    """Each course's name, from its activity definition (the LMS names the course as the
+    parent of its modules)."""
+    wanted: dict[str, str] = {}
+    for course, activities in parts.items():
+        base = next(iter(activities)).rsplit("/activities/", 1)[0]
+        wanted[f"{base}/activities/course/{course}"] = course
+    definitions = activity_store.get_definitions(conn, sorted(wanted))
+    out = {}
+    for activity_id, definition in definitions.items():
+        names = orjson.loads(definition).get("name") or {}
+        name = names.get("en-US") or names.get("en") or next(iter(names.values()), None)
+        if name:
+            out[wanted[activity_id]] = name
+    return out

@@ -1,0 +1,354 @@
+"""The enablement page (`/program`): the whole program by cohort, role, department or workflow,
+each group beside the others, so a thriving department and a stuck one are both in view.
+
+Per group: training completion, the level distribution of a chosen competency (a stacked bar,
+never only a mean), the share at its target, who moved up since their baseline, self-rated
+confidence at baseline and now, repeated application on workflows, and the median days to
+the target level. Every bar and count drills down to the people behind it
+(`/program/people`), and every table exports as CSV.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from statistics import fmean
+from typing import Any
+from urllib.parse import unquote, urlencode
+
+import orjson
+from sqlalchemy import Connection, select
+
+from proficio.auth.permissions import ORGANISATION, Action, ensure_permission
+from proficio.capture.profile import ADL_VERBS
+from proficio.errors import BadRequest
+from proficio.progress import training
+from proficio.progress.aggregates import aggregate
+from proficio.progress.rules import DAY_US
+from proficio.progress.views import group_targets, people_group
+from proficio.storage import cohorts as cohort_store
+from proficio.storage import progress as progress_store
+from proficio.storage.schema import lrs_keys, people, progress_levels
+from proficio.web.charts import Bar, paired_histogram, stacked_bars
+from proficio.web.pages import Ask, Page, Table
+
+KINDS = ("department", "cohort", "role", "workflow")
+REPEAT_DAYS = 30
+REPEATS = 2  # workflow applications in REPEAT_DAYS that count as repeated use
+CONFIDENCE = ("1", "2", "3", "4", "5")
+
+
+def _groups(conn: Connection, kind: str) -> list[tuple[str, str]]:
+    """(id, name) of every group of a kind."""
+    if kind == "cohort":
+        return [(c.cohort_id, c.name) for c in cohort_store.find_cohorts(conn)]
+    if kind in ("department", "role"):
+        column = people.c.department if kind == "department" else people.c.role
+        query = select(column).where(people.c.status == "active").distinct().order_by(column)
+        return [(v, v) for (v,) in conn.execute(query)]
+    k = lrs_keys.c
+    query = select(k.value).where(k.value.contains("/activities/workflow/", autoescape=True))
+    found = sorted({unquote(v.rsplit("/activities/", 1)[1]) for (v,) in conn.execute(query)})
+    return [(path, path.removeprefix("workflow/")) for path in found]
+
+
+def _competency(ask: Ask) -> tuple[Any, Any]:
+    assessed = [(f, c) for f in ask.frameworks for c in f.competencies if c.rules]
+    if not assessed:
+        raise BadRequest("no framework has an assessed competency yet", field="competency")
+    chosen = ask.params.get("competency") or assessed[0][1].id
+    for framework, competency in assessed:
+        if competency.id == chosen:
+            return framework, competency
+    raise BadRequest(f"{chosen!r} is not an assessed competency", field="competency")
+
+
+def _kind(ask: Ask) -> str:
+    kind = ask.params.get("by") or "department"
+    if kind not in KINDS:
+        raise BadRequest(f"must be one of {', '.join(KINDS)}", field="by")
+    return kind
+
+
+def program_page(conn: Connection, ask: Ask) -> dict[str, Any]:
+    ensure_permission(conn, ask.actor, Action.PROGRAM_READ, ORGANISATION)
+    kind = _kind(ask)
+    framework, competency = _competency(ask)
+    _table_param(ask)
+    scale = ["None yet", *(level.name for level in framework.scale)]
+    facts = ask.cached(conn, ("program-facts", ask.today), lambda: _person_facts(conn, ask))
+    rows = []
+    for group_id, name in _groups(conn, kind):
+        group = people_group(conn, ask.actor, kind, group_id)
+        members = [row[0] for row in conn.execute(group.people)]
+        summary = aggregate(
+            conn,
+            group=group,
+            frameworks=[framework],
+            at_us=ask.at_us,
+            targets=group_targets(conn, kind, group_id, [framework]),
+        )
+        found = next(
+            (c for c in summary["competencies"] if c["competency_id"] == competency.id), None
+        )
+        if found is None:
+            continue
+        rows.append(_row(kind, group_id, name, members, found, facts, ask))
+    bars = [
+        Bar(
+            r["name"],
+            [d["people"] for d in r["distribution"]],
+            [d["href"] for d in r["distribution"]],
+        )
+        for r in rows
+        if r["size"]
+    ]
+    everyone = set(facts["confidence"])
+    baseline = _histogram(v[0] for p, v in facts["confidence"].items() if p in everyone)
+    latest = _histogram(v[1] for p, v in facts["confidence"].items() if p in everyone)
+    competencies = [(c.id, c.name) for f in ask.frameworks for c in f.competencies if c.rules]
+    return {
+        "title": "Program",
+        "by": kind,
+        "kinds": [{"kind": k, "href": ask.link(by=k), "current": k == kind} for k in KINDS],
+        "competency": {"competency_id": competency.id, "name": competency.name},
+        "competency_options": competencies,
+        "scale": scale,
+        "as_of": dt.datetime.fromtimestamp(ask.at_us / 1e6, dt.UTC).isoformat(),
+        "groups": rows,
+        "confidence": {"baseline": baseline, "now": latest, "people": len(facts["confidence"])},
+        "definitions": {
+            "completion": "share of the group's enrolled people who completed every required "
+            "training item the LMS reports on",
+            "repeated_use": f"share who applied AI to a workflow at least {REPEATS} times in "
+            f"the last {REPEAT_DAYS} days",
+            "at_target": "share at the target level of the competency (the plan's, else "
+            "Application)",
+            "moved_up": "share of those with a baseline whose level rose since it",
+        },
+        "exports": {
+            "groups": ask.link(".csv", table="groups"),
+            "distribution": ask.link(".csv", table="distribution"),
+            "json": ask.link(".json"),
+        },
+        "charts": {
+            "distribution": stacked_bars(
+                "program-levels",
+                title=f"{competency.name}: people at each level, by {kind}",
+                levels=scale,
+                bars=bars,
+            )
+            if bars
+            else "",
+            "confidence": paired_histogram(
+                "program-confidence",
+                title="Self-rated confidence (1-5): baseline and latest survey",
+                categories=CONFIDENCE,
+                series=[("Baseline", baseline), ("Latest", latest)],
+            ),
+        },
+    }
+
+
+def _table_param(ask: Ask) -> str:
+    table = ask.params.get("table") or "groups"
+    if table not in ("groups", "distribution"):
+        raise BadRequest("must be groups or distribution", field="table")
+    return table
+
+
+def _row(
+    kind: str,
+    group_id: str,
+    name: str,
+    members: list[str],
+    found: dict[str, Any],
+    facts: dict[str, Any],
+    ask: Ask,
+) -> dict[str, Any]:
+    def share(values: list[bool]) -> float | None:
+        return round(sum(values) / len(values), 4) if values else None
+
+    completed = [facts["completed"][p] for p in members if p in facts["completed"]]
+    confidences = [facts["confidence"][p] for p in members if p in facts["confidence"]]
+    movement = found["movement"]
+    drill = {"by": kind, "group": group_id, "competency": found["competency_id"]}
+    return {
+        "group_id": group_id,
+        "name": name,
+        "size": len(members),
+        "completion": share(completed),
+        "at_target": found["completion"],
+        "target": found["target"]["level"],
+        "moved_up": round(movement["moved_up"] / movement["with_baseline"], 4)
+        if movement["with_baseline"]
+        else None,
+        "confidence_baseline": round(fmean(c[0] for c in confidences), 2) if confidences else None,
+        "confidence_now": round(fmean(c[1] for c in confidences), 2) if confidences else None,
+        "repeated_use": share([facts["applied"].get(p, 0) >= REPEATS for p in members]),
+        "median_days_to_target": (found["time_to_target_days"] or {}).get("median"),
+        "regressed": found["regressed"]["people"],
+        "distribution": [
+            {
+                **d,
+                "href": "/program/people?" + urlencode({**drill, "level": d["rank"]}),
+            }
+            for d in found["distribution"]
+        ],
+        "href": "/program/people?" + urlencode(drill),
+    }
+
+
+def _histogram(values: Any) -> list[int]:
+    counts = [0] * len(CONFIDENCE)
+    for v in values:
+        if 1 <= v <= len(CONFIDENCE):
+            counts[round(v) - 1] += 1
+    return counts
+
+
+def _person_facts(conn: Connection, ask: Ask) -> dict[str, Any]:
+    """What the groups' figures need per person, read once for everyone: whether they
+    completed their required training, their confidence at baseline and latest, and how
+    often they applied AI to a workflow lately."""
+    completed: dict[str, bool] = {}
+    for record in ask.training(conn, None):
+        done = record.status in (training.COMPLETED, training.LATE)
+        completed[record.person_id] = completed.get(record.person_id, True) and done
+    key = ask.profile.extension("confidence")
+    answers: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for person_id, _sid, at_us, _stored, facts in progress_store.evidence_by_verb(
+        conn, [ADL_VERBS + "responded"]
+    ):
+        value = orjson.loads(facts)[8].get(key)
+        if isinstance(value, int | float):
+            answers[person_id].append((at_us, float(value)))
+    confidence = {p: (min(found)[1], max(found)[1]) for p, found in answers.items() if found}
+    since = ask.at_us - REPEAT_DAYS * DAY_US
+    applied: dict[str, int] = defaultdict(int)
+    for person_id, _sid, at_us, _stored, _facts in progress_store.evidence_by_verb(
+        conn, [ask.profile.verb("applied")]
+    ):
+        if at_us >= since:
+            applied[person_id] += 1
+    return {"completed": completed, "confidence": confidence, "applied": applied}
+
+
+def _program_table(context: dict[str, Any], params: dict[str, str]) -> Table:
+    by = context["by"]
+    if params.get("table") == "distribution":
+        header = [by, "people", *context["scale"]]
+        rows = [
+            [g["name"], g["size"], *(d["people"] for d in g["distribution"])]
+            for g in context["groups"]
+        ]
+        return Table(f"program-{by}-{context['competency']['competency_id']}-levels", header, rows)
+    columns = (
+        "size",
+        "completion",
+        "at_target",
+        "target",
+        "moved_up",
+        "confidence_baseline",
+        "confidence_now",
+        "repeated_use",
+        "median_days_to_target",
+        "regressed",
+    )
+    header = [by, *columns]
+    rows = [[g["name"], *(g[c] for c in columns)] for g in context["groups"]]
+    return Table(f"program-{by}", header, rows)
+
+
+# The people behind a bar
+
+
+def program_people(conn: Connection, ask: Ask) -> dict[str, Any]:
+    ensure_permission(conn, ask.actor, Action.PROGRAM_READ, ORGANISATION)
+    kind = _kind(ask)
+    framework, competency = _competency(ask)
+    group_id = ask.params.get("group") or ""
+    if not group_id:
+        raise BadRequest("name the group whose people to list", field="group")
+    level = ask.params.get("level", "")
+    if level and not (level.isdigit() and int(level) <= len(framework.scale)):
+        raise BadRequest(f"must be a level rank from 0 to {len(framework.scale)}", field="level")
+    group = people_group(conn, ask.actor, kind, group_id)
+    p, lv = people.c, progress_levels.c
+    query = (
+        select(p.person_id, p.name, p.department, p.role, lv.level, lv.since_us, lv.baseline_level)
+        .select_from(people)
+        .outerjoin(
+            progress_levels,
+            (lv.person_id == p.person_id)
+            & (lv.framework_id == framework.id)
+            & (lv.competency_id == competency.id),
+        )
+        .where(p.person_id.in_(group.people))
+        .order_by(p.name, p.person_id)
+    )
+    rows = []
+    for person_id, name, department, role, rank, since_us, baseline in conn.execute(query):
+        rank = rank or 0
+        if level and rank != int(level):
+            continue
+        rows.append(
+            {
+                "person_id": person_id,
+                "name": name,
+                "department": department,
+                "role": role,
+                "level": {"rank": rank, "name": framework.level_name(rank)},
+                "since": dt.datetime.fromtimestamp(since_us / 1e6, dt.UTC).date().isoformat()
+                if since_us
+                else None,
+                "baseline": framework.level_name(baseline) if baseline is not None else None,
+                "href": f"/people/{person_id}",
+            }
+        )
+    at = f" at {framework.level_name(int(level))}" if level else ""
+    return {
+        "title": f"{group.name}: {competency.name}{at}",
+        "group": {"kind": kind, "id": group_id, "name": group.name, "size": group.size},
+        "competency": {"competency_id": competency.id, "name": competency.name},
+        "level": int(level) if level else None,
+        "people": rows,
+        "back": "/program?" + urlencode({"by": kind, "competency": competency.id}),
+        "exports": {"csv": ask.link(".csv"), "json": ask.link(".json")},
+    }
+
+
+def _people_table(context: dict[str, Any], _params: dict[str, str]) -> Table:
+    header = ["person_id", "name", "department", "role", "level", "since", "baseline"]
+    rows = [
+        [
+            r["person_id"],
+            r["name"],
+            r["department"],
+            r["role"],
+            r["level"]["name"],
+            r["since"],
+            r["baseline"],
+        ]
+        for r in context["people"]
+    ]
+    return Table("program-people", header, rows)
+
+
+PAGES = (
+    Page(
+        "/program",
+        "program.html",
+        program_page,
+        filters=("by", "competency", "table"),
+        view_name="program",
+        tables=_program_table,
+    ),
+    Page(
+        "/program/people",
+        "program_people.html",
+        program_people,
+        filters=("by", "group", "competency", "level"),
+        tables=_people_table,
+    ),
+)

@@ -7,6 +7,7 @@ Without it they skip, except under CI=true, where a missing database fails the r
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,6 +37,8 @@ SKIP_REASON = (
     f"PostgreSQL tests skipped: set {POSTGRES_ENV}=postgresql://USER@HOST:5432/DB to run them"
 )
 
+BROWSER_SKIP_REASON = "Browser tests skipped: install Chromium (Debian: apt-get install chromium)"
+
 
 def _postgres_url() -> str | None:
     url = os.environ.get(POSTGRES_ENV)
@@ -48,6 +51,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say once, not per test, why the PostgreSQL tests were skipped and how to run them."""
     if not os.environ.get(POSTGRES_ENV) and terminalreporter.stats.get("skipped"):
         terminalreporter.write_line(SKIP_REASON)
+    if not shutil.which("chromium") and terminalreporter.stats.get("skipped"):
+        terminalreporter.write_line(BROWSER_SKIP_REASON)
 
 
 @contextmanager

@@ -49,10 +49,14 @@ class Bar:
     links: Sequence[str | None] = ()
 
 
-def _figure(chart_id: str, title: str, description: str, width: int, height: int) -> list[str]:
+def _figure(
+    chart_id: str, title: str, description: str, width: int, height: int, role: str = "img"
+) -> list[str]:
+    """The chart's frame. A chart whose marks are links is a group (an image may not hold
+    anything focusable); its title and description name it either way."""
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" style="max-width:{width}px" role="img" '
+        f'width="100%" style="max-width:{width}px" role="{role}" '
         f'aria-labelledby="{chart_id}-t {chart_id}-d" font-family="{FONT}" font-size="12">',
         f'<title id="{chart_id}-t">{escape(title)}</title>',
         f'<desc id="{chart_id}-d">{escape(description)}</desc>',
@@ -67,7 +71,9 @@ def stacked_bars(
     bar_width, row, top = 520, 30, 8
     height = top + row * len(bars) + 44
     width = label_width + bar_width + 16
-    parts = _figure(chart_id, title, _describe(levels, bars), width, height)
+    linked = any(link for bar in bars for link in bar.links)
+    role = "group" if linked else "img"
+    parts = _figure(chart_id, title, _describe(levels, bars), width, height, role)
     for i, bar in enumerate(bars):
         y = top + i * row
         parts.append(

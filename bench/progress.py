@@ -126,14 +126,23 @@ def write_files(directory: Path, args: argparse.Namespace) -> list[Path]:
         emit("office-hours", asker, f"Question {i}", at(rng.uniform(1, 150)), helper)
     for f in files.values():
         f.close()
-    start, end = today - dt.timedelta(days=90), today + dt.timedelta(days=60)
-    members = ", ".join(f'"P{p:06d}"' for p in range(learners))
-    (directory / "cohorts.yaml").write_text(
-        f"cohorts:\n  - {{id: {COHORT}, name: AI at work bench cohort, program: ai-at-work, "
-        f"start: {start}, end: {end}, members: [{members}]}}\n"
-    )
+    (directory / "cohorts.yaml").write_text(cohort_file(learners, today))
     names = ["roster.csv", "cohorts.yaml", *(f"{k}.csv" for k in HEADERS)]
     return [directory / name for name in names]
+
+
+def cohort_file(learners: int, today: dt.date) -> str:
+    """One cohort of everyone, started 90 days ago, with a due date per LMS course."""
+    start, end = today - dt.timedelta(days=90), today + dt.timedelta(days=60)
+    members = ", ".join(f'"P{p:06d}"' for p in range(learners))
+    due = ", ".join(
+        f"{{name: {course}, date: {start + dt.timedelta(days=14 + 21 * i)}}}"
+        for i, course in enumerate(dict.fromkeys(c for c, _ in MODULES))
+    )
+    return (
+        f"cohorts:\n  - {{id: {COHORT}, name: AI at work bench cohort, program: ai-at-work, "
+        f"start: {start}, end: {end}, due_dates: [{due}], members: [{members}]}}\n"
+    )
 
 
 def spread(values: list[float], unit: str, scale: float) -> dict[str, float | None]:

@@ -14,9 +14,12 @@ from urllib.parse import parse_qs, urlparse
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+from proficio.app import create_app
 from proficio.cli import main
 from proficio.progress import training
+from proficio.settings import Settings
 from proficio.web.charts import LEVEL_FILLS, LEVEL_TEXT, Bar, contrast, stacked_bars
+from proficio.web.pages import Table, csv_response
 from tests.dashboards import DemoOrg, signed_in
 
 
@@ -224,6 +227,8 @@ def test_program_groups_side_by_side_with_drill_down_and_csv(
     assert sum(int(r["people"]) for r in levels) == sum(g["size"] for g in twin["groups"])
     confidence = twin["confidence"]
     assert sum(confidence["baseline"]) == sum(confidence["now"]) == confidence["people"] > 0
+    ratings = _csv(enablement, "/program.csv?by=department&table=confidence")
+    assert [int(ratings[0][str(r)]) for r in range(1, 6)] == confidence["baseline"]
     page = enablement.get("/program?by=department")
     assert page.status_code == 200 and "<svg" in page.text and "<desc" in page.text
     for by in ("role", "workflow"):
@@ -274,6 +279,21 @@ def test_the_compliance_pdf_is_a_paginated_report_with_its_filter(
     assert response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
     assert response.content.count(b"/Type /Page") - response.content.count(b"/Type /Pages") >= 2
+
+
+def test_a_pdf_without_chromium_on_the_server_says_how_to_get_it(demo_org: DemoOrg) -> None:
+    settings = Settings(database_url=demo_org.url, chromium_path="/nowhere/chromium")
+    with TestClient(create_app(settings)) as http:
+        officer = signed_in(http, demo_org, "compliance")
+        response = officer.get("/compliance.pdf")
+        assert response.status_code == 503
+        assert response.json()["field"] == "PROFICIO_CHROMIUM_PATH"
+
+
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_quoted() -> None:
+    table = Table("t", ["name", "n"], [['=HYPERLINK("http://x")', -1], ["Ada", 2]])
+    rows = list(csv.reader(io.StringIO(csv_response(table).body.decode())))
+    assert rows[1:] == [['\'=HYPERLINK("http://x")', "-1"], ["Ada", "2"]]
 
 
 # Bad input

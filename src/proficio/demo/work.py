@@ -33,7 +33,7 @@ def workflow_rows(
     activity: dict[str, Activity],
     today: dt.date,
 ) -> list[tuple[str, ...]]:
-    """Reports of AI applied to a recurring workflow, from week 4; people who use the tool
+    """Reports of AI applied to a recurring workflow, from week 4 on; people who use the tool
     report more, mostly on one workflow of their own (the habit the Application level looks
     for), the skilled ones on a second too; their skill decides whether the work got better
     or worse."""
@@ -43,13 +43,19 @@ def workflow_rows(
         for person_id in cohort.members:
             person = by_id[person_id]
             traits = person.traits
-            use = activity[person_id].rate(cohort.start, min(today, cohort.end))
+            # From week 4 until today: those who keep using the tool after the program keep
+            # reporting (and keep their Application level); those who drift away stop.
+            first = cohort.day(4)
+            if first >= today:
+                continue
+            use = activity[person_id].rate(first, today)
             workflows = department(person.department).workflows
             main = rng.choice(workflows)
-            for _ in range(round(rng.random() * 9 * use + (2 if traits.champion else 0))):
-                day = cohort.day(rng.randint(4, 11), rng.randint(0, 4))
-                if day >= today:
-                    continue
+            weeks = (today - first).days / 7
+            for _ in range(round(rng.random() * 2.2 * weeks * use + (2 if traits.champion else 0))):
+                day = first + dt.timedelta(days=rng.randrange((today - first).days))
+                if day.weekday() >= 5:
+                    day -= dt.timedelta(days=day.weekday() - 4)
                 second = rng.random() < 0.35 * traits.skill
                 workflow, use_case = rng.choice(workflows) if second else main
                 roll = rng.random()

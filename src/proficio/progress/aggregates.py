@@ -41,7 +41,9 @@ def aggregate(
     at_us: int,
     targets: dict[tuple[str, str], int] | None = None,
     stalled_days: int = STALLED_DAYS,
+    only: set[str] | None = None,
 ) -> dict[str, Any]:
+    """The group's figures per assessed competency (those in `only`, when given)."""
     targets = targets or {}
     stalled_before = at_us - stalled_days * DAY_US
     out: list[dict[str, Any]] = []
@@ -54,6 +56,8 @@ def aggregate(
         assessed = [c for c in framework.competencies if c.rules]
         counted = _count(rows, len(framework.scale))
         for index, competency in enumerate(assessed):
+            if only is not None and competency.id not in only:
+                continue
             default = min(DEFAULT_TARGET, len(framework.scale))  # a scale may be shorter
             target = targets.get((framework.id, competency.id), default)
             out.append(

@@ -9,8 +9,10 @@ and silence. Thresholds are constants here, named in the sentence they produce.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+import orjson
 
 from proficio.capture.profile import ADL_VERBS, Profile
 from proficio.progress.evidence import Evidence
@@ -31,9 +33,24 @@ class Signal:
     text: str
 
 
+def worth_reading(profile: Profile, now_us: int) -> Callable[[int, str | bytes], bool]:
+    """Which stored evidence rows (time, facts JSON) the signals can use, told before decoding
+    them: AI-tool use counts only inside the window, and it is most of what people have."""
+    since = now_us - WINDOW_DAYS * DAY_US
+    used = orjson.dumps([profile.verb("used")])[:-1]  # b'["<verb IRI>"'
+
+    def worth(at_us: int, facts: str | bytes) -> bool:
+        raw = facts.encode() if isinstance(facts, str) else facts
+        return at_us >= since or not raw.startswith(used)
+
+    return worth
+
+
 def coaching_signals(
-    evidence: Sequence[Evidence], *, profile: Profile, now_us: int
+    evidence: Sequence[Evidence], *, profile: Profile, now_us: int, last_us: int | None = None
 ) -> list[Signal]:
+    """The signals in a person's evidence; `last_us`, when given, is the time of their latest
+    evidence (when `evidence` holds only the rows worth reading)."""
     since = now_us - WINDOW_DAYS * DAY_US
     recent = [e for e in evidence if e.at_us >= since]
     used, applied = profile.verb("used"), profile.verb("applied")
@@ -87,7 +104,7 @@ def coaching_signals(
                 "point them to the approved ones.",
             )
         )
-    last = max((e.at_us for e in evidence), default=None)
+    last = last_us if last_us is not None else max((e.at_us for e in evidence), default=None)
     if last is None:
         out.append(Signal("quiet", "No activity at all yet: check in."))
     elif last < now_us - QUIET_DAYS * DAY_US:

@@ -46,6 +46,7 @@ class Record:
     status: str
     completed_us: int | None
     evidence: tuple[tuple[int, str, int], ...]  # (timestamp µs, statement id, stored µs)
+    day: str  # YYYY-MM-DD: when it was completed, else when it is due
 
     @property
     def completed_at(self) -> str | None:
@@ -81,7 +82,8 @@ def course_of(activity: str | None) -> str | None:
 
 
 def records(conn: Connection, *, person_ids: set[str] | None, today: dt.date) -> list[Record]:
-    """Every required item of every enrolled person `person_ids` holds (None: everyone)."""
+    """Every required item of every enrolled person `person_ids` holds (None: everyone), by
+    department, then name, then due date."""
     firsts: dict[tuple[str, str], dict[str, tuple[int, str, int]]] = defaultdict(dict)
     parts: dict[str, set[str]] = defaultdict(set)
     for person_id, statement_id, at_us, stored_us, facts in store.evidence_by_verb(
@@ -108,6 +110,7 @@ def records(conn: Connection, *, person_ids: set[str] | None, today: dt.date) ->
             complete = set(done) >= parts[item]
             ordered = sorted(done.values())  # (at_us, statement id, stored_us)
             finished_us = ordered[-1][0] if complete and ordered else None
+            finished = _day(finished_us) if finished_us is not None else None
             out.append(
                 Record(
                     person_id=person["person_id"],
@@ -117,18 +120,23 @@ def records(conn: Connection, *, person_ids: set[str] | None, today: dt.date) ->
                     item=item,
                     title=titles.get(item, item),
                     due=date,
-                    status=_status(finished_us, date, today),
+                    status=_status(finished, date, today),
                     completed_us=finished_us,
                     evidence=tuple(ordered),
+                    day=finished or date,
                 )
             )
+    out.sort(key=lambda r: (r.department, r.name, r.person_id, r.due))
     return out
 
 
-def _status(finished_us: int | None, due: str, today: dt.date) -> str:
-    if finished_us is not None:
-        finished = dt.datetime.fromtimestamp(finished_us / 1e6, dt.UTC).date()
-        return COMPLETED if finished.isoformat() <= due else LATE
+def _day(us: int) -> str:
+    return dt.datetime.fromtimestamp(us / 1e6, dt.UTC).date().isoformat()
+
+
+def _status(finished: str | None, due: str, today: dt.date) -> str:
+    if finished is not None:
+        return COMPLETED if finished <= due else LATE
     return OVERDUE if today.isoformat() > due else OPEN
 
 

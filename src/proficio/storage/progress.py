@@ -14,6 +14,7 @@ from proficio.lrs.refs import RefKind
 from proficio.storage import rawsql
 from proficio.storage.schema import (
     frameworks,
+    lrs_keys,
     person_identities,
     progress_changes,
     progress_evidence,
@@ -111,15 +112,20 @@ def evidence_by_verb(
     rather than by reading all evidence: (person_id, statement_id, at_us, stored_us, facts)."""
     if not verbs:
         return []
+    # The verbs' key ids first: joined in one query, SQLite may walk every verb ref instead.
+    keys = [
+        row[0] for row in conn.execute(select(lrs_keys.c.id).where(lrs_keys.c.value.in_(verbs)))
+    ]
+    if not keys:
+        return []
     return rawsql.execute(
         conn,
         "SELECT i.person_id, e.statement_id, e.at_us, s.stored_us, e.facts "
-        "FROM lrs_keys k JOIN statement_refs r ON r.kind = ? AND r.key_id = k.id "
-        "JOIN statements s ON s.seq = r.seq "
+        "FROM statement_refs r JOIN statements s ON s.seq = r.seq "
         "JOIN progress_evidence e ON e.statement_id = s.statement_id "
         "JOIN person_identities i ON i.identifier = e.actor_key "
-        f"WHERE k.value IN ({rawsql.placeholders(len(verbs))}) AND s.voided = ?",
-        [RefKind.VERB, *verbs, False],
+        f"WHERE r.kind = ? AND r.key_id IN ({rawsql.placeholders(len(keys))}) AND s.voided = ?",
+        [RefKind.VERB, *keys, False],
     )
 
 

@@ -2,38 +2,60 @@
 (required-training records, the program's per-person facts), kept until the data under them
 changes.
 
-The version of the data is a handful of indexed maxima and counts: the newest statement, the
-last change to the people directory, to cohorts and their members, and to identities (a merge
-moves evidence between people). Any write that could change a figure moves one of them, so a
-cached figure is never stale, only recomputed less often.
+A figure names the verbs it is computed from; its version is then a handful of index seeks:
+the newest statement with one of those verbs, the number of voidings, the last change to the people
+directory, to cohorts and their members, and to identities (a merge moves evidence between
+people). Any write that could change the figure moves one of them, so a cached figure is never
+stale; and the stream of AI-tool usage, most of what arrives, leaves a training record cached.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, func, select
 
-from proficio.storage.schema import cohort_members, cohorts, people, person_identities, statements
+from proficio.lrs.refs import RefKind
+from proficio.storage.schema import (
+    cohort_members,
+    cohorts,
+    lrs_keys,
+    people,
+    person_identities,
+    statement_refs,
+    statements,
+)
 
 T = TypeVar("T")
 MAX_ENTRIES = 64
 
 
-def data_version(conn: Connection) -> tuple[Any, ...]:
-    i = person_identities.c
+def data_version(conn: Connection, verbs: Sequence[str]) -> tuple[Any, ...]:
+    i, r, s = person_identities.c, statement_refs.c, statements.c
+    keys = [k for (k,) in conn.execute(select(lrs_keys.c.id).where(lrs_keys.c.value.in_(verbs)))]
+    newest = [
+        conn.execute(
+            select(func.max(r.seq)).where(r.kind == RefKind.VERB, r.key_id == key)
+        ).scalar()
+        for key in sorted(keys)
+    ]
     query = select(
-        select(func.max(statements.c.seq)).scalar_subquery(),
+        # Voidings (and statement refs): counted on their partial index; a max would walk
+        # the whole table when there are none.
+        select(func.count())
+        .select_from(statements)
+        .where(s.target_id.isnot(None))
+        .scalar_subquery(),
         select(func.max(people.c.updated_us)).scalar_subquery(),
         select(func.max(cohorts.c.updated_us)).scalar_subquery(),
         select(func.count()).select_from(cohort_members).scalar_subquery(),
         select(func.count()).select_from(person_identities).scalar_subquery(),
         select(func.max(i.linked_at)).scalar_subquery(),
     )
-    return tuple(conn.execute(query).one())
+    return (*newest, *conn.execute(query).one())
 
 
 class PageCache:

@@ -10,6 +10,7 @@ date: "what was done or due in Q3".
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 from sqlalchemy import Connection
@@ -19,7 +20,7 @@ from proficio.errors import BadRequest
 from proficio.lrs.timestamps import iso_from_us
 from proficio.progress import training
 from proficio.storage import cohorts as cohort_store
-from proficio.web.pages import Ask, Page, Table, page_number
+from proficio.web.pages import Ask, Page, Table, paginate
 
 PAGE_SIZE = 100
 FILTERS = ("department", "cohort", "status", "from", "to", "page")
@@ -44,7 +45,6 @@ def compliance_page(conn: Connection, ask: Ask) -> dict[str, Any]:
     if status and status not in training.STATUSES:
         raise BadRequest(f"must be one of {', '.join(training.STATUSES)}", field="status")
     department, cohort = ask.params.get("department", ""), ask.params.get("cohort", "")
-    page = page_number(ask.params)
     among = visible_people(conn, ask.actor, Action.PROGRESS_READ)
     every = ask.training(conn, among)
     departments = sorted({r.department for r in every})
@@ -57,21 +57,18 @@ def compliance_page(conn: Connection, ask: Ask) -> dict[str, Any]:
         raise BadRequest(f"{cohort!r} is not a cohort", field="cohort")
 
     def keep(r: training.Record) -> bool:
-        when = (r.completed_at or r.due)[:10]
         return (
             (not department or r.department == department)
             and (not cohort or r.cohort_id == cohort)
             and (not status or r.status == status)
-            and (not start or when >= start)
-            and (not end or when <= end)
+            and (not start or r.day >= start)
+            and (not end or r.day <= end)
         )
 
-    rows = sorted(filter(keep, every), key=lambda r: (r.department, r.name, r.person_id, r.due))
-    size = (len(rows) or 1) if ask.whole else PAGE_SIZE
-    pages = max(1, -(-len(rows) // size))
-    if page > pages:
-        raise BadRequest(f"there are {pages} pages", field="page")
-    counts = {s: sum(1 for r in rows if r.status == s) for s in training.STATUSES}
+    rows = list(filter(keep, every))  # in the records' order: department, name, due
+    on_page, pagination = paginate(rows, ask, PAGE_SIZE)
+    tally = Counter(r.status for r in rows)
+    counts = {s: tally[s] for s in training.STATUSES}
     used = {
         "department": department or "all",
         "cohort": cohorts.get(cohort, "all"),
@@ -91,14 +88,8 @@ def compliance_page(conn: Connection, ask: Ask) -> dict[str, Any]:
             "status": [("", "Any status")] + [(s, s.capitalize()) for s in training.STATUSES],
         },
         "counts": counts,
-        "records": [r.to_json() for r in rows[(page - 1) * size : page * size]],
-        "pagination": {
-            "page": page,
-            "pages": pages,
-            "rows": len(rows),
-            "previous": ask.link(page=page - 1) if page > 1 else None,
-            "next": ask.link(page=page + 1) if page < pages else None,
-        },
+        "records": [r.to_json() for r in on_page],
+        "pagination": pagination,
         "exports": {
             "csv": ask.link(".csv", page=None),
             "pdf": ask.link(".pdf", page=None),

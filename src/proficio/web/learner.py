@@ -68,7 +68,7 @@ def learner_page(conn: Connection, ask: Ask) -> dict[str, Any]:
     due = _due_dates(conn, person_id, ask.training(conn, {person_id}))
     return {
         "title": "My progress" if own else f"{person['name']}: progress",
-        "view": "learner" if own else "team",
+        "view": "learner" if own else None,  # a drill-down is not a view of its own
         "own": own,
         "person": person,
         "as_of": progress["as_of"],

@@ -57,7 +57,6 @@ class Ask:
     query: dict[str, str] = field(default_factory=dict)  # the filters alone, for links
     whole: bool = False  # an export (CSV, PDF): every row, not one page of them
     cache: PageCache = field(default_factory=PageCache)
-    _version: list[tuple[Any, ...]] = field(default_factory=list)
 
     @property
     def today(self) -> dt.date:
@@ -67,15 +66,19 @@ class Ask:
         """Required-training records of `person_ids` (None: everyone), from the cache."""
         today = self.today
         every = self.cached(
-            conn, ("training", today), lambda: training.records(conn, person_ids=None, today=today)
+            conn,
+            ("training", today),
+            training.COMPLETING_VERBS,
+            lambda: training.records(conn, person_ids=None, today=today),
         )
         return every if person_ids is None else [r for r in every if r.person_id in person_ids]
 
-    def cached(self, conn: Connection, key: Hashable, compute: Callable[[], T]) -> T:
-        """`compute()`, or its result from an earlier request while the data is unchanged."""
-        if not self._version:
-            self._version.append(data_version(conn))
-        return self.cache.get(key, self._version[0], compute)
+    def cached(
+        self, conn: Connection, key: Hashable, verbs: Sequence[str], compute: Callable[[], T]
+    ) -> T:
+        """`compute()`, or its result from an earlier request while no statement with one of
+        `verbs` (nor people, cohorts or identities) has changed since."""
+        return self.cache.get(key, data_version(conn, verbs), compute)
 
     def link(self, suffix: str = "", **changes: str | int | None) -> str:
         """This page's URL (plus `suffix`, e.g. ".csv") with some filters changed."""
@@ -111,11 +114,24 @@ class Page:
     pdf: str | None = None  # .pdf: the template it prints
 
 
-def page_number(params: dict[str, str]) -> int:
-    raw = params.get("page") or "1"
+def paginate(rows: list[T], ask: Ask, size: int) -> tuple[list[T], dict[str, Any]]:
+    """The rows of the page `ask` names (all of them for an export), and the links around it.
+    A page past the last is a 400 naming `page`."""
+    raw = ask.params.get("page") or "1"
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 1_000_000:
         raise BadRequest("must be a whole number from 1", field="page")
-    return int(raw)
+    page = int(raw)
+    size = (len(rows) or 1) if ask.whole else size
+    pages = max(1, -(-len(rows) // size))
+    if page > pages:
+        raise BadRequest(f"there are {pages} pages", field="page")
+    return rows[(page - 1) * size : page * size], {
+        "page": page,
+        "pages": pages,
+        "rows": len(rows),
+        "previous": ask.link(page=page - 1) if page > 1 else None,
+        "next": ask.link(page=page + 1) if page < pages else None,
+    }
 
 
 def _params(request: Request, page: Page) -> dict[str, str]:
@@ -146,12 +162,25 @@ def layout(found: SessionActor, current: str | None, views: list[dict[str, str]]
     }
 
 
-def _csv(table: Table) -> Response:
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell; text that a spreadsheet would run as a formula (a name or note imported
+    from elsewhere starting with "=") is quoted with a leading apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    return value
+
+
+def csv_response(table: Table) -> Response:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(table.header)
     for row in table.rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([_cell(v) for v in row])
     return Response(
         out.getvalue().encode("utf-8"),
         media_type="text/csv; charset=utf-8",
@@ -195,7 +224,7 @@ def _handler(page: Page, fmt: str) -> Callable[..., Any]:
                 return Response(orjson.dumps(twin), media_type="application/json")
             if fmt == "csv":
                 assert page.tables is not None
-                return _csv(page.tables(context, dict(request.query_params)))
+                return csv_response(page.tables(context, dict(request.query_params)))
             if fmt == "pdf":
                 assert page.pdf is not None
                 html = environment().get_template(page.pdf).render(**context)

@@ -28,6 +28,7 @@ from proficio.progress.rules import DAY_US
 from proficio.progress.views import group_targets, people_group
 from proficio.storage import cohorts as cohort_store
 from proficio.storage import progress as progress_store
+from proficio.storage import rawsql
 from proficio.storage.schema import lrs_keys, people, progress_levels
 from proficio.web.charts import Bar, paired_histogram, stacked_bars
 from proficio.web.pages import Ask, Page, Table
@@ -36,6 +37,8 @@ KINDS = ("department", "cohort", "role", "workflow")
 REPEAT_DAYS = 30
 REPEATS = 2  # workflow applications in REPEAT_DAYS that count as repeated use
 CONFIDENCE = ("1", "2", "3", "4", "5")
+RESPONDED = ADL_VERBS + "responded"
+TABLES = ("groups", "distribution", "confidence")
 
 
 def _groups(conn: Connection, kind: str) -> list[tuple[str, str]]:
@@ -76,17 +79,19 @@ def program_page(conn: Connection, ask: Ask) -> dict[str, Any]:
     framework, competency = _competency(ask)
     _table_param(ask)
     scale = ["None yet", *(level.name for level in framework.scale)]
-    facts = ask.cached(conn, ("program-facts", ask.today), lambda: _person_facts(conn, ask))
+    verbs = (*training.COMPLETING_VERBS, RESPONDED, ask.profile.verb("applied"))
+    facts = ask.cached(conn, ("program-facts", ask.today), verbs, lambda: _person_facts(conn, ask))
     rows = []
     for group_id, name in _groups(conn, kind):
         group = people_group(conn, ask.actor, kind, group_id)
-        members = [row[0] for row in conn.execute(group.people)]
+        members = [row[0] for row in rawsql.execute_query(conn, group.people)]
         summary = aggregate(
             conn,
             group=group,
             frameworks=[framework],
             at_us=ask.at_us,
             targets=group_targets(conn, kind, group_id, [framework]),
+            only={competency.id},
         )
         found = next(
             (c for c in summary["competencies"] if c["competency_id"] == competency.id), None
@@ -103,9 +108,7 @@ def program_page(conn: Connection, ask: Ask) -> dict[str, Any]:
         for r in rows
         if r["size"]
     ]
-    everyone = set(facts["confidence"])
-    baseline = _histogram(v[0] for p, v in facts["confidence"].items() if p in everyone)
-    latest = _histogram(v[1] for p, v in facts["confidence"].items() if p in everyone)
+    baseline, latest = facts["histograms"]
     competencies = [(c.id, c.name) for f in ask.frameworks for c in f.competencies if c.rules]
     return {
         "title": "Program",
@@ -129,6 +132,7 @@ def program_page(conn: Connection, ask: Ask) -> dict[str, Any]:
         "exports": {
             "groups": ask.link(".csv", table="groups"),
             "distribution": ask.link(".csv", table="distribution"),
+            "confidence": ask.link(".csv", table="confidence"),
             "json": ask.link(".json"),
         },
         "charts": {
@@ -152,8 +156,8 @@ def program_page(conn: Connection, ask: Ask) -> dict[str, Any]:
 
 def _table_param(ask: Ask) -> str:
     table = ask.params.get("table") or "groups"
-    if table not in ("groups", "distribution"):
-        raise BadRequest("must be groups or distribution", field="table")
+    if table not in TABLES:
+        raise BadRequest(f"must be one of {', '.join(TABLES)}", field="table")
     return table
 
 
@@ -218,7 +222,7 @@ def _person_facts(conn: Connection, ask: Ask) -> dict[str, Any]:
     key = ask.profile.extension("confidence")
     answers: dict[str, list[tuple[int, float]]] = defaultdict(list)
     for person_id, _sid, at_us, _stored, facts in progress_store.evidence_by_verb(
-        conn, [ADL_VERBS + "responded"]
+        conn, [RESPONDED]
     ):
         value = orjson.loads(facts)[8].get(key)
         if isinstance(value, int | float):
@@ -231,11 +235,27 @@ def _person_facts(conn: Connection, ask: Ask) -> dict[str, Any]:
     ):
         if at_us >= since:
             applied[person_id] += 1
-    return {"completed": completed, "confidence": confidence, "applied": applied}
+    histograms = (
+        _histogram(first for first, _ in confidence.values()),
+        _histogram(last for _, last in confidence.values()),
+    )
+    return {
+        "completed": completed,
+        "confidence": confidence,
+        "applied": applied,
+        "histograms": histograms,
+    }
 
 
 def _program_table(context: dict[str, Any], params: dict[str, str]) -> Table:
     by = context["by"]
+    if params.get("table") == "confidence":
+        confidence = context["confidence"]
+        rows = [
+            ["baseline", *confidence["baseline"]],
+            ["latest", *confidence["now"]],
+        ]
+        return Table("program-confidence", ["survey", *CONFIDENCE], rows)
     if params.get("table") == "distribution":
         header = [by, "people", *context["scale"]]
         rows = [

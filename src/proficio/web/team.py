@@ -30,12 +30,12 @@ from proficio.progress.frameworks import Framework
 from proficio.progress.plans import stored_plans, targets_of
 from proficio.progress.rules import DAY_US
 from proficio.progress.service import person_evidence
-from proficio.progress.signals import coaching_signals
+from proficio.progress.signals import coaching_signals, worth_reading
 from proficio.storage import people as people_store
 from proficio.storage import progress as progress_store
 from proficio.storage.schema import cohort_members, cohorts
 from proficio.web.charts import Bar, stacked_bars
-from proficio.web.pages import Ask, Page, Table, page_number
+from proficio.web.pages import Ask, Page, Table, paginate
 
 STALLED_DAYS = 21
 PAGE_SIZE = 50
@@ -65,7 +65,6 @@ def team_page(conn: Connection, ask: Ask) -> dict[str, Any]:
     status = ask.params.get("status") or "all"
     if status not in STATUSES:
         raise BadRequest(f"must be one of {', '.join(STATUSES)}", field="status")
-    page = page_number(ask.params)
     team_cohorts = _cohorts_of(conn, line)
     cohort = ask.params.get("cohort", "")
     if cohort and cohort not in {c for c, _ in team_cohorts.values()}:
@@ -81,11 +80,7 @@ def team_page(conn: Connection, ask: Ask) -> dict[str, Any]:
     key_index = {c: i for i, (_, c, _) in enumerate(columns)}
     if chosen:
         rows.sort(key=lambda r: (r["cells"][key_index[chosen]]["rank"], r["name"]))
-    size = (len(rows) or 1) if ask.whole else PAGE_SIZE  # an export has every row
-    pages = max(1, -(-len(rows) // size))
-    if page > pages:
-        raise BadRequest(f"there are {pages} pages", field="page")
-    on_page = rows[(page - 1) * size : page * size]
+    on_page, pagination = paginate(rows, ask, PAGE_SIZE)
     if not ask.whole:
         _add_signals(conn, ask, on_page)
     for r in on_page:
@@ -95,7 +90,7 @@ def team_page(conn: Connection, ask: Ask) -> dict[str, Any]:
         "manager": {"person_id": manager_id, "name": manager["name"]},
         "as_of": dt.datetime.fromtimestamp(ask.at_us / 1e6, dt.UTC).isoformat(),
         "size": len(line),
-        "filters": {"competency": chosen, "cohort": cohort, "status": status, "page": page},
+        "filters": {"competency": chosen, "cohort": cohort, "status": status},
         "filter_options": {
             "competency": [("", "All competencies")] + [(c, n) for _, c, n in columns],
             "cohort": [
@@ -107,13 +102,7 @@ def team_page(conn: Connection, ask: Ask) -> dict[str, Any]:
         "columns": [{"competency_id": c, "name": n} for _, c, n in shown_columns],
         "summary": summary,
         "people": on_page,
-        "pagination": {
-            "page": page,
-            "pages": pages,
-            "rows": len(rows),
-            "previous": ask.link(page=page - 1) if page > 1 else None,
-            "next": ask.link(page=page + 1) if page < pages else None,
-        },
+        "pagination": pagination,
         "exports": {"csv": ask.link(".csv", page=None), "json": ask.link(".json")},
         "charts": {"distribution": _chart(summary, columns)},
     }
@@ -123,15 +112,14 @@ def _cohorts_of(conn: Connection, people: list[str]) -> dict[str, tuple[str, str
     """Each person's latest enrolled cohort: (id, name)."""
     m, c = cohort_members.c, cohorts.c
     found: dict[str, tuple[str, str]] = {}
-    wanted = set(people)
-    query = (
-        select(m.person_id, c.cohort_id, c.name)
-        .join(cohorts, c.cohort_id == m.cohort_id)
-        .where(m.status == "enrolled")
-        .order_by(c.start_date)
-    )
-    for person_id, cohort_id, name in conn.execute(query):
-        if person_id in wanted:
+    for start in range(0, len(people), 500):
+        query = (
+            select(m.person_id, c.cohort_id, c.name)
+            .join(cohorts, c.cohort_id == m.cohort_id)
+            .where(m.status == "enrolled", m.person_id.in_(people[start : start + 500]))
+            .order_by(c.start_date)
+        )
+        for person_id, cohort_id, name in conn.execute(query):
             found[person_id] = (cohort_id, name)
     return found
 
@@ -263,12 +251,13 @@ def _chart(summary: dict[str, Any], columns: list[tuple[Framework, str, str]]) -
 
 def _add_signals(conn: Connection, ask: Ask, rows: list[dict[str, Any]]) -> None:
     found = progress_store.evidence_of_people(conn, [r["person_id"] for r in rows])
+    worth = worth_reading(ask.profile, ask.at_us)
     for r in rows:
-        evidence = person_evidence(found[r["person_id"]])
-        r["signals"] = [
-            {"key": s.key, "text": s.text}
-            for s in coaching_signals(evidence, profile=ask.profile, now_us=ask.at_us)
-        ]
+        stored = found[r["person_id"]]
+        last = max((row[2] for row in stored), default=None)
+        evidence = person_evidence([row for row in stored if worth(row[2], row[3])])
+        signals = coaching_signals(evidence, profile=ask.profile, now_us=ask.at_us, last_us=last)
+        r["signals"] = [{"key": s.key, "text": s.text} for s in signals]
 
 
 def _team_table(context: dict[str, Any], _params: dict[str, str]) -> Table:

@@ -20,6 +20,7 @@ from proficio.progress import training
 from proficio.settings import Settings
 from proficio.web.charts import LEVEL_FILLS, LEVEL_TEXT, Bar, contrast, stacked_bars
 from proficio.web.pages import Table, csv_response
+from proficio.web.templates import css_string
 from tests.dashboards import DemoOrg, signed_in
 
 
@@ -294,6 +295,13 @@ def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_quoted() -> None:
     table = Table("t", ["name", "n"], [['=HYPERLINK("http://x")', -1], ["Ada", 2]])
     rows = list(csv.reader(io.StringIO(csv_response(table).body.decode())))
     assert rows[1:] == [['\'=HYPERLINK("http://x")', "-1"], ["Ada", "2"]]
+
+
+def test_a_filter_printed_in_the_pdf_header_cannot_end_its_css_string() -> None:
+    hostile = 'R&D "x\\ </style><script>alert(1)</script>'
+    printed = str(css_string(hostile))
+    assert not set(printed) & set("\"<>&'") - {"\\"}
+    assert printed.startswith("R\\26 D \\22 x\\5c ")
 
 
 # Bad input

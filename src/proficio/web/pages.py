@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from proficio.auth.permissions import Actor
+from proficio.auth.routes import secure_cookies
 from proficio.auth.sessions import SessionActor
 from proficio.auth.web import current_session
 from proficio.capture.profile import Profile
@@ -242,7 +243,13 @@ def _handler(page: Page, fmt: str) -> Callable[..., Any]:
         view_name = context.get("view", page.view_name)
         response = render(page.template, {**context, **layout(found, view_name, views)})
         if view_name is not None:
-            response.set_cookie(VIEW_COOKIE, view_name, httponly=True, samesite="lax")
+            response.set_cookie(
+                VIEW_COOKIE,
+                view_name,
+                httponly=True,
+                samesite="lax",
+                secure=secure_cookies(request),
+            )
         return response
 
     return handle

@@ -6,6 +6,7 @@ message, never a stack trace and never another person's data."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from typing import Any
@@ -17,8 +18,11 @@ from fastapi.testclient import TestClient
 from proficio.app import create_app
 from proficio.cli import main
 from proficio.progress import training
+from proficio.progress.evidence import Evidence
+from proficio.progress.rules import DAY_US
 from proficio.settings import Settings
 from proficio.web.charts import LEVEL_FILLS, LEVEL_TEXT, Bar, contrast, stacked_bars
+from proficio.web.learner import outlook
 from proficio.web.pages import Table, csv_response
 from proficio.web.templates import css_string
 from tests.dashboards import DemoOrg, signed_in
@@ -103,6 +107,39 @@ def test_a_learner_sees_no_one_else_and_cannot_borrow_a_statement_id(
 def _name_of(http: TestClient, org: DemoOrg, person_id: str | None) -> str:
     admin = signed_in(http, org, "admin")
     return str(_json(admin, f"/api/people/{person_id}")["person"]["name"])
+
+
+def _competency(name: str, rank: int, target: int, due: str | None) -> dict[str, Any]:
+    levels = ["None yet", "Awareness", "Confidence", "Application", "Review"]
+    return {
+        "name": name,
+        "level": {"rank": rank, "name": levels[rank]},
+        "next_level": levels[rank + 1],
+        "missing": [f"more {name}"],
+        "target": {"rank": target, "name": levels[target], "due": due, "reached": rank >= target},
+    }
+
+
+def test_the_narrative_says_on_track_only_when_the_furthest_target_is_within_pace() -> None:
+    now = dt.datetime(2026, 11, 30, tzinfo=dt.UTC)
+    now_us = int(now.timestamp() * 1_000_000)
+    recent = [Evidence("s", now_us - DAY_US, "v", None, None, None, None, None, None, None, {})]
+    near, far = "2026-12-28", "2027-03-01"  # 4 and 13 weeks away
+    on_track = [_competency("Prompting", 2, 3, near), _competency("Verify", 1, 3, far)]
+    assert outlook(on_track, [], recent, now_us) == (
+        "on track for Application in Prompting by 28 Dec 2026"
+    )
+    behind = [_competency("Prompting", 0, 3, near)]
+    assert outlook(behind, [], recent, now_us) == (
+        "Application in Prompting by 28 Dec 2026 is 3 levels away with 4 weeks left; "
+        "next: more Prompting"
+    )
+    late = [_competency("Prompting", 2, 3, "2026-11-01"), _competency("Verify", 1, 3, near)]
+    assert outlook(late, [], recent, now_us).startswith(
+        "1 target past due, first Application in Prompting"
+    )
+    quiet = [Evidence("s", now_us - 40 * DAY_US, "v", None, None, None, None, None, None, None, {})]
+    assert outlook(on_track, [], quiet, now_us).endswith("no new evidence has come in for 40 days")
 
 
 # Manager

@@ -25,12 +25,14 @@ from proficio.capture.sinks import DatabaseSink
 from proficio.demo.company import DOMAIN
 from proficio.demo.files import write_demo_files
 from proficio.demo.generate import DemoOrg, generate_demo
+from proficio.demo.program import plans
 from proficio.lrs.handlers import statement_subscribers
 from proficio.people.cohort_file import read_cohort_file
 from proficio.people.cohorts import apply_cohorts
 from proficio.people.directory import apply_roster
 from proficio.people.roster import RosterMapping, read_roster
-from proficio.progress.service import drain, ensure_default_framework
+from proficio.progress.plans import load_plans
+from proficio.progress.service import Frameworks, drain, ensure_default_framework
 from proficio.settings import Settings
 from proficio.storage import people as people_store
 from proficio.storage.accounts import get_account_by_email
@@ -113,6 +115,12 @@ def build_demo(
                 profile=Profile(settings.profile_namespace),
                 home_page=settings.public_url,
                 authority=demo_authority(settings),
+            )
+            load_plans(
+                tx.conn,
+                document=plans(org.cohorts),
+                frameworks=Frameworks(profile).current(tx.conn),
+                at=dt.datetime.now(dt.UTC).isoformat(),
             )
         say(f"{len(rows):,} people and {len(org.cohorts)} cohorts")
         people_index = database.read_sync(People.load)

@@ -162,3 +162,35 @@ def _row(
         str(minutes),
         when.strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
+
+
+# What the program aims for: every assessed competency at Application by the cohort's end;
+# the operations cohort, whose work touches customer data, also at Review in keeping restricted
+# data out and in verifying outputs.
+TARGETS = {
+    "approved-tools": "application",
+    "use-cases": "application",
+    "restricted-data": "application",
+    "prompting": "application",
+    "verify-outputs": "application",
+    "workflow": "application",
+    "when-not": "application",
+    "escalate": "application",
+}
+OPERATIONS_TARGETS = {"restricted-data": "review", "verify-outputs": "review"}
+
+
+def plans(cohorts: list[Cohort]) -> dict[str, object]:
+    """The plans document for the cohorts (`proficio plans load`), due at each cohort's end."""
+    return {
+        "plans": [
+            {
+                "id": f"{cohort.id}-targets",
+                "name": f"{cohort.name}: targets",
+                "framework": "ai-at-work",
+                "for": {"cohort": cohort.id},
+                "targets": TARGETS | (OPERATIONS_TARGETS if cohort.operations else {}),
+            }
+            for cohort in cohorts
+        ]
+    }

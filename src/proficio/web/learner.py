@@ -35,6 +35,7 @@ from proficio.web.words import day, evidence_line, plural
 
 FEED_SIZE = 12
 QUIET_DAYS = 14  # no evidence for longer than this: not on track, whatever the target
+PACE_WEEKS = 3  # a level every three weeks: the pace that keeps a learner on track
 
 
 def learner_page(conn: Connection, ask: Ask) -> dict[str, Any]:
@@ -149,10 +150,10 @@ def _narrative(
         f"{plural(week['workflow_uses'], 'workflow use')} and "
         f"{plural(week['tool_uses'], 'AI-tool day')} this week"
     )
-    return f"{where}; {this_week}; {_outlook(competencies, due, evidence, now_us)}."
+    return f"{where}; {this_week}; {outlook(competencies, due, evidence, now_us)}."
 
 
-def _outlook(
+def outlook(
     competencies: list[dict[str, Any]],
     due: list[dict[str, Any]],
     evidence: list[Evidence],
@@ -160,18 +161,31 @@ def _outlook(
 ) -> str:
     quiet_days = (now_us - evidence[0].at_us) // DAY_US if evidence else None
     active = quiet_days is not None and quiet_days <= QUIET_DAYS
+    unmet = [c for c in competencies if c["target"] and not c["target"]["reached"]]
+    # The first due, and of those the furthest away: on track only if even that one is.
     targets = sorted(
-        (c["target"]["due"] or "9999", c)
-        for c in competencies
-        if c["target"] and not c["target"]["reached"]
+        unmet,
+        key=lambda c: (c["target"]["due"] or "9999", c["level"]["rank"] - c["target"]["rank"]),
     )
     if targets:
-        when, c = targets[0]
-        goal = f"{c['target']['name']} in {c['name']}"
-        by = f" by {day(when)}" if when != "9999" else ""
-        if active:
+        c = targets[0]
+        goal, due_on = f"{c['target']['name']} in {c['name']}", c["target"]["due"]
+        today = iso_from_us(now_us)[:10]
+        if due_on and due_on < today:
+            late = sum(1 for t in targets if t["target"]["due"] and t["target"]["due"] < today)
+            return f"{plural(late, 'target')} past due, first {goal} (due {day(due_on)})"
+        by = f" by {day(due_on)}" if due_on else ""
+        if not active:
+            return f"{goal} is due{by}, and no new evidence has come in for {quiet_days} days"
+        # On track: active, and at most a level to go per PACE_WEEKS left (or no date).
+        gap = c["target"]["rank"] - c["level"]["rank"]
+        if not due_on:
+            return f"on track for {goal}"
+        weeks = (dt.date.fromisoformat(due_on) - dt.date.fromisoformat(today)).days / 7
+        if gap <= max(1, weeks / PACE_WEEKS):
             return f"on track for {goal}{by}"
-        return f"{goal} is due{by}, and no new evidence has come in for {quiet_days or 'many'} days"
+        step = f"; next: {c['missing'][0]}" if c["missing"] else ""
+        return f"{goal}{by} is {plural(gap, 'level')} away with {weeks:.0f} weeks left{step}"
     overdue = [d for d in due if d["status"] == training.OVERDUE]
     if overdue:
         return f"{plural(len(overdue), 'training item')} overdue, first {overdue[0]['title']}"

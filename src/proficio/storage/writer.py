@@ -97,7 +97,13 @@ class Writer:
         self._ctx: ForkServerContext | SpawnContext
         if start_method == "forkserver":
             self._ctx = multiprocessing.get_context("forkserver")
-            self._ctx.set_forkserver_preload(["proficio.storage.writer_process"])
+            # Loaded once in the fork server, not in each writer: the main module (which
+            # every child of a fork server imports again otherwise: for pytest, pytest) and
+            # the handlers' module (unpickling them imports it: the whole LRS).
+            module = getattr(handlers, "func", handlers).__module__
+            self._ctx.set_forkserver_preload(
+                ["__main__", "proficio.storage.writer_process", module]
+            )
         else:
             self._ctx = multiprocessing.get_context("spawn")
         self._args = (url, sqlite_synchronous, handlers)

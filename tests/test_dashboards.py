@@ -367,9 +367,26 @@ def test_bad_filters_get_a_clear_message_naming_the_filter(
     assert enablement.get("/program.json?by=planet").json()["field"] == "by"
     assert enablement.get("/program.json?competency=x").json()["field"] == "competency"
     assert enablement.get("/program/people.json?by=department").json()["field"] == "group"
+    assert (
+        enablement.get("/program/people.json?by=department&group=Sales&level=²").json()["field"]
+        == "level"
+    )
+    assert enablement.get("/program.json?competency=%00x").json()["field"] == "competency"
+    assert enablement.get("/people/E1%00.json").json()["field"] == "person_id"
     manager = signed_in(demo_client, demo_org, "manager")
     assert manager.get("/team.json?status=sleeping").json()["field"] == "status"
     assert manager.get("/people/NOBODY").status_code in (403, 404)
+
+
+def test_pages_and_exports_are_not_cached_nor_framed(
+    demo_client: TestClient, demo_org: DemoOrg
+) -> None:
+    officer = signed_in(demo_client, demo_org, "compliance")
+    for path in ("/compliance", "/compliance.json", "/compliance.csv"):
+        headers = officer.get(path).headers
+        assert headers["cache-control"] == "no-store", path
+        assert headers["x-frame-options"] == "DENY", path
+        assert "frame-ancestors 'none'" in headers["content-security-policy"], path
 
 
 def test_without_a_session_pages_go_to_sign_in_and_come_back(
@@ -386,7 +403,11 @@ def test_without_a_session_pages_go_to_sign_in_and_come_back(
     assert expired.status_code == 303 and expired.headers["location"].startswith("/sign-in")
     # Signing in through the form returns to the page asked for, never to another host.
     login = demo_org.logins["compliance"]
-    for next_path, lands in (("/compliance", "/compliance"), ("//evil.example/", "/")):
+    for next_path, lands in (
+        ("/compliance", "/compliance"),
+        ("//evil.example/", "/"),
+        ("/\t/evil.example/", "/"),
+    ):
         form = demo_client.get("/sign-in?next=%2Fcompliance")
         assert 'name="next" value="/compliance"' in form.text
         token = form.text.split('name="csrf_token" value="')[1].split('"')[0]

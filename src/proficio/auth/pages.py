@@ -33,6 +33,8 @@ def local_path(raw: str | None) -> str:
     """Where to go after signing in: a path on this server, never another host."""
     if not raw or not raw.startswith("/") or raw.startswith("//") or "\\" in raw:
         return "/"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in raw):
+        return "/"
     return raw
 
 

@@ -149,7 +149,7 @@ def _enrolments(
         .select_from(cohort_members)
         .join(cohorts, c.cohort_id == m.cohort_id)
         .join(people, p.person_id == m.person_id)
-        .where(m.status == "enrolled")
+        .where(m.status == "enrolled", p.status != "merged")  # a merged person lives on in another
         .order_by(p.name, p.person_id, c.start_date)
     )
     for person_id, name, department, cohort_id, due_dates in conn.execute(query):

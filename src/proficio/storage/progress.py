@@ -124,7 +124,9 @@ def evidence_by_verb(
         "FROM statement_refs r JOIN statements s ON s.seq = r.seq "
         "JOIN progress_evidence e ON e.statement_id = s.statement_id "
         "JOIN person_identities i ON i.identifier = e.actor_key "
-        f"WHERE r.kind = ? AND r.key_id IN ({rawsql.placeholders(len(keys))}) AND s.voided = ?",
+        f"WHERE r.kind = ? AND r.key_id IN ({rawsql.placeholders(len(keys))}) AND s.voided = ? "
+        # A statement about another statement inherits its verb ref: not evidence of the verb.
+        "AND s.target_id IS NULL",
         [RefKind.VERB, *keys, False],
     )
 

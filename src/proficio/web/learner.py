@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from proficio.auth.web import current_session
-from proficio.errors import NotFound, SignInRequired
+from proficio.errors import SignInRequired
 from proficio.lrs.timestamps import iso_from_us
 from proficio.people import cohorts as cohort_service
 from proficio.people.views import person_view, statement_about, timeline_page
@@ -49,23 +49,25 @@ def learner_page(conn: Connection, ask: Ask) -> dict[str, Any]:
     evidence = sorted(person_evidence(rows), key=lambda e: e.at_us, reverse=True)
     competencies = [c for f in progress["frameworks"] for c in f["competencies"]]
     week = _week(evidence, ask)
-    scale = _scale(ask)
+    scales = {f.id: ["None yet", *(level.name for level in f.scale)] for f in ask.frameworks}
     start_us = _chart_start(progress, evidence, ask.at_us)
     charts = {}
-    for c in competencies:
-        c["evidence_links"] = [
-            {"statement_id": s, "href": f"/people/{quote(person_id)}/evidence/{s}"}
-            for s in c["evidence"]
-        ]
-        points = [(_us(h["at"]), _rank(scale, h["to"])) for h in c["history"]]
-        charts[c["competency_id"]] = level_steps(
-            f"chart-{c['competency_id']}",
-            title=f"{c['name']}: level over time",
-            levels=scale,
-            points=[(t / DAY_US, r) for t, r in points],
-            start=start_us / DAY_US,
-            end=ask.at_us / DAY_US,
-        )
+    for framework in progress["frameworks"]:
+        scale = scales[framework["framework_id"]]
+        for c in framework["competencies"]:
+            c["evidence_links"] = [
+                {"statement_id": s, "href": f"/people/{quote(person_id)}/evidence/{s}"}
+                for s in c["evidence"]
+            ]
+            points = [(_us(h["at"]), _rank(scale, h["to"])) for h in c["history"]]
+            charts[c["competency_id"]] = level_steps(
+                f"chart-{framework['framework_id']}-{c['competency_id']}",
+                title=f"{c['name']}: level over time",
+                levels=scale,
+                points=[(t / DAY_US, r) for t, r in points],
+                start=start_us / DAY_US,
+                end=ask.at_us / DAY_US,
+            )
     due = _due_dates(conn, person_id, ask.training(conn, {person_id}))
     return {
         "title": "My progress" if own else f"{person['name']}: progress",
@@ -75,7 +77,7 @@ def learner_page(conn: Connection, ask: Ask) -> dict[str, Any]:
         "as_of": progress["as_of"],
         "judged_at": progress["judged_at"],
         "baseline_date": progress["baseline_date"],
-        "scale": scale,
+        "scale": next(iter(scales.values()), ["None yet"]),
         "narrative": _narrative(person, own, competencies, week, due, evidence, ask.at_us),
         "this_week": week,
         "competencies": competencies,
@@ -87,12 +89,6 @@ def learner_page(conn: Connection, ask: Ask) -> dict[str, Any]:
         },
         "charts": charts,
     }
-
-
-def _scale(ask: Ask) -> list[str]:
-    framework = ask.frameworks[0] if ask.frameworks else None
-    names = [level.name for level in framework.scale] if framework else []
-    return ["None yet", *names]
 
 
 def _rank(scale: list[str], name: str) -> int:
@@ -289,12 +285,12 @@ def data_page(conn: Connection, ask: Ask) -> dict[str, Any]:
     )
     statements: list[dict[str, Any]] = []
     cursor: tuple[int, int] | None = None
-    while True:
+    while True:  # the page shows the first 100; the JSON twin is the export of them all
         items, more = timeline_page(
             conn, actor=ask.actor, person_id=person_id, before=cursor, limit=1000
         )
         statements += items
-        if more is None:
+        if more is None or ask.fmt == "html":
             break
         stamp, seq = more.split(".")
         cursor = (int(stamp), int(seq))
@@ -316,8 +312,8 @@ async def me(request: Request) -> Response:
     except SignInRequired:
         return RedirectResponse("/sign-in?next=%2Fme", status_code=303)
     person_id = found.actor.person_id
-    if person_id is None:
-        raise NotFound("this account is not a person, so it has no progress", field="account")
+    if person_id is None:  # an account that is not a person: its own home instead
+        return RedirectResponse("/", status_code=303)
     return RedirectResponse(f"/people/{quote(person_id)}", status_code=303)
 
 

@@ -57,6 +57,7 @@ class Ask:
     profile: Profile
     query: dict[str, str] = field(default_factory=dict)  # the filters alone, for links
     whole: bool = False  # an export (CSV, PDF): every row, not one page of them
+    fmt: str = "html"  # html, json, csv or pdf
     cache: PageCache = field(default_factory=PageCache)
 
     @property
@@ -141,9 +142,11 @@ def _params(request: Request, page: Page) -> dict[str, str]:
         listed = ", ".join(page.filters) or "none"
         raise BadRequest(f"is not a filter of this page (filters: {listed})", field=extra[0])
     params = {}
-    for key, value in request.query_params.items():
+    for key, value in [*request.query_params.items(), *request.path_params.items()]:
         if len(value) > MAX_PARAM_CHARS:
             raise BadRequest(f"is longer than {MAX_PARAM_CHARS} characters", field=key)
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+            raise BadRequest("holds a control character", field=key)
         params[key] = value.strip()
     return params
 
@@ -179,7 +182,7 @@ def _cell(value: Any) -> Any:
 def csv_response(table: Table) -> Response:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table.header)
+    writer.writerow([_cell(h) for h in table.header])
     for row in table.rows:
         writer.writerow([_cell(v) for v in row])
     return Response(
@@ -189,8 +192,23 @@ def csv_response(table: Table) -> Response:
     )
 
 
+# Every page and export holds personal data: kept out of shared and back-button caches after
+# sign-out, and never framed by another site (a framed sign-out button could be clicked).
+PRIVATE = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
 def _handler(page: Page, fmt: str) -> Callable[..., Any]:
     async def handle(request: Request) -> Response:
+        response = await respond(request)
+        response.headers.update(PRIVATE)
+        return response
+
+    async def respond(request: Request) -> Response:
         try:
             found = await current_session(request)
         except SignInRequired:
@@ -203,16 +221,18 @@ def _handler(page: Page, fmt: str) -> Callable[..., Any]:
         cache = ctx.frameworks
 
         def build(conn: Connection) -> tuple[dict[str, Any], list[dict[str, str]]]:
-            query = _params(request, page)
+            params = _params(request, page)
+            query = {k: v for k, v in params.items() if k not in request.path_params}
             ask = Ask(
                 actor=actor,
-                params={**query, **request.path_params},
+                params=params,
                 frameworks=cache.current(conn),
                 at_us=now_us(),
                 path=request.url.path.removesuffix(f".{fmt}"),
                 profile=Profile(ctx.settings.profile_namespace),
                 query=query,
                 whole=fmt in ("csv", "pdf"),
+                fmt=fmt,
                 cache=ctx.pages,
             )
             context = page.view(conn, ask)

@@ -60,8 +60,15 @@ async def html_to_pdf(html: str, *, chromium: str | None) -> bytes:
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             args.insert(1, "--no-sandbox")  # Chromium refuses its sandbox to root
-        with anyio.fail_after(TIMEOUT_SECONDS):
-            done = await anyio.run_process(args, check=False)
+        try:
+            with anyio.fail_after(TIMEOUT_SECONDS):
+                done = await anyio.run_process(args, check=False)
+        except TimeoutError:
+            raise ServiceUnavailable(
+                f"Chromium took longer than {TIMEOUT_SECONDS} s to print the report; "
+                "narrow the filter",
+                field="format",
+            ) from None
         if done.returncode != 0 or not target.exists():
             detail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
             raise ServiceUnavailable(

@@ -11,10 +11,11 @@ the target level. Every bar and count drills down to the people behind it
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections import defaultdict
 from statistics import fmean
 from typing import Any
-from urllib.parse import unquote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 import orjson
 from sqlalchemy import Connection, select
@@ -51,7 +52,13 @@ def _groups(conn: Connection, kind: str) -> list[tuple[str, str]]:
         return [(v, v) for (v,) in conn.execute(query)]
     k = lrs_keys.c
     query = select(k.value).where(k.value.contains("/activities/workflow/", autoescape=True))
-    found = sorted({unquote(v.rsplit("/activities/", 1)[1]) for (v,) in conn.execute(query)})
+    found = sorted(
+        {
+            unquote(v.rsplit("/activities/", 1)[1])
+            for (v,) in conn.execute(query)
+            if "/activities/workflow/" in v  # SQLite's LIKE ignores case; the path does not
+        }
+    )
     return [(path, path.removeprefix("workflow/")) for path in found]
 
 
@@ -173,9 +180,11 @@ def _row(
     def share(values: list[bool]) -> float | None:
         return round(sum(values) / len(values), 4) if values else None
 
-    completed = [facts["completed"][p] for p in members if p in facts["completed"]]
+    done = facts["completed"] if kind != "cohort" else facts["completed_in"].get(group_id, {})
+    completed = [done[p] for p in members if p in done]
     confidences = [facts["confidence"][p] for p in members if p in facts["confidence"]]
     movement = found["movement"]
+    since = ask.at_us - REPEAT_DAYS * DAY_US
     drill = {"by": kind, "group": group_id, "competency": found["competency_id"]}
     return {
         "group_id": group_id,
@@ -189,7 +198,7 @@ def _row(
         else None,
         "confidence_baseline": round(fmean(c[0] for c in confidences), 2) if confidences else None,
         "confidence_now": round(fmean(c[1] for c in confidences), 2) if confidences else None,
-        "repeated_use": share([facts["applied"].get(p, 0) >= REPEATS for p in members]),
+        "repeated_use": share([_applied_since(facts, p, since) >= REPEATS for p in members]),
         "median_days_to_target": (found["time_to_target_days"] or {}).get("median"),
         "regressed": found["regressed"]["people"],
         "distribution": [
@@ -201,6 +210,11 @@ def _row(
         ],
         "href": "/program/people?" + urlencode(drill),
     }
+
+
+def _applied_since(facts: dict[str, Any], person_id: str, since: int) -> int:
+    times = facts["applied"].get(person_id, ())
+    return len(times) - bisect_left(times, since)
 
 
 def _histogram(values: Any) -> list[int]:
@@ -215,10 +229,13 @@ def _person_facts(conn: Connection, ask: Ask) -> dict[str, Any]:
     """What the groups' figures need per person, read once for everyone: whether they
     completed their required training, their confidence at baseline and latest, and how
     often they applied AI to a workflow lately."""
-    completed: dict[str, bool] = {}
+    completed: dict[str, bool] = {}  # person -> every required item done
+    completed_in: dict[str, dict[str, bool]] = defaultdict(dict)  # cohort -> person -> done
     for record in ask.training(conn, None):
         done = record.status in (training.COMPLETED, training.LATE)
         completed[record.person_id] = completed.get(record.person_id, True) and done
+        in_cohort = completed_in[record.cohort_id]
+        in_cohort[record.person_id] = in_cohort.get(record.person_id, True) and done
     key = ask.profile.extension("confidence")
     answers: dict[str, list[tuple[int, float]]] = defaultdict(list)
     for person_id, _sid, at_us, _stored, facts in progress_store.evidence_by_verb(
@@ -228,19 +245,20 @@ def _person_facts(conn: Connection, ask: Ask) -> dict[str, Any]:
         if isinstance(value, int | float):
             answers[person_id].append((at_us, float(value)))
     confidence = {p: (min(found)[1], max(found)[1]) for p, found in answers.items() if found}
-    since = ask.at_us - REPEAT_DAYS * DAY_US
-    applied: dict[str, int] = defaultdict(int)
+    applied: dict[str, list[int]] = defaultdict(list)  # person -> when, in order
     for person_id, _sid, at_us, _stored, _facts in progress_store.evidence_by_verb(
         conn, [ask.profile.verb("applied")]
     ):
-        if at_us >= since:
-            applied[person_id] += 1
+        applied[person_id].append(at_us)
+    for times in applied.values():
+        times.sort()
     histograms = (
         _histogram(first for first, _ in confidence.values()),
         _histogram(last for _, last in confidence.values()),
     )
     return {
         "completed": completed,
+        "completed_in": completed_in,
         "confidence": confidence,
         "applied": applied,
         "histograms": histograms,
@@ -291,7 +309,7 @@ def program_people(conn: Connection, ask: Ask) -> dict[str, Any]:
     if not group_id:
         raise BadRequest("name the group whose people to list", field="group")
     level = ask.params.get("level", "")
-    if level and not (level.isdigit() and int(level) <= len(framework.scale)):
+    if level and not (level.isascii() and level.isdigit() and int(level) <= len(framework.scale)):
         raise BadRequest(f"must be a level rank from 0 to {len(framework.scale)}", field="level")
     group = people_group(conn, ask.actor, kind, group_id)
     p, lv = people.c, progress_levels.c
@@ -323,7 +341,7 @@ def program_people(conn: Connection, ask: Ask) -> dict[str, Any]:
                 if since_us
                 else None,
                 "baseline": framework.level_name(baseline) if baseline is not None else None,
-                "href": f"/people/{person_id}",
+                "href": f"/people/{quote(person_id)}",
             }
         )
     at = f" at {framework.level_name(int(level))}" if level else ""

@@ -39,6 +39,7 @@ from proficio.web.pages import Ask, Page, Table, paginate
 
 STALLED_DAYS = 21
 PAGE_SIZE = 50
+CHUNK = 500  # ids per IN (...) list
 STATUSES = ("all", "needs attention", "overdue", "stalled", "regressed", "on track")
 
 
@@ -73,18 +74,21 @@ def team_page(conn: Connection, ask: Ask) -> dict[str, Any]:
     rows = _rows(conn, ask, line, columns, team_cohorts)
     if cohort:
         rows = [r for r in rows if team_cohorts.get(r["person_id"], ("", ""))[0] == cohort]
-    shown_columns = [c for c in columns if not chosen or c[1] == chosen]
+    # A competency chosen by id: the first framework's, should two frameworks share an id.
+    shown = [i for i, (_, c, _) in enumerate(columns) if not chosen or c == chosen][
+        : 1 if chosen else None
+    ]
+    shown_columns = [columns[i] for i in shown]
     summary = _summary(rows, columns, ask)
     if status != "all":
         rows = [r for r in rows if _matches(r, status)]
-    key_index = {c: i for i, (_, c, _) in enumerate(columns)}
     if chosen:
-        rows.sort(key=lambda r: (r["cells"][key_index[chosen]]["rank"], r["name"]))
+        rows.sort(key=lambda r: (r["cells"][shown[0]]["rank"], r["name"]))
     on_page, pagination = paginate(rows, ask, PAGE_SIZE)
     if not ask.whole:
         _add_signals(conn, ask, on_page)
     for r in on_page:
-        r["cells"] = [r["cells"][key_index[c]] for _, c, _ in shown_columns]
+        r["cells"] = [r["cells"][i] for i in shown]
     return {
         "title": "My team" if manager_id == ask.actor.person_id else f"{manager['name']}'s team",
         "manager": {"person_id": manager_id, "name": manager["name"]},
@@ -112,11 +116,11 @@ def _cohorts_of(conn: Connection, people: list[str]) -> dict[str, tuple[str, str
     """Each person's latest enrolled cohort: (id, name)."""
     m, c = cohort_members.c, cohorts.c
     found: dict[str, tuple[str, str]] = {}
-    for start in range(0, len(people), 500):
+    for start in range(0, len(people), CHUNK):
         query = (
             select(m.person_id, c.cohort_id, c.name)
             .join(cohorts, c.cohort_id == m.cohort_id)
-            .where(m.status == "enrolled", m.person_id.in_(people[start : start + 500]))
+            .where(m.status == "enrolled", m.person_id.in_(people[start : start + CHUNK]))
             .order_by(c.start_date)
         )
         for person_id, cohort_id, name in conn.execute(query):
@@ -133,10 +137,11 @@ def _rows(
 ) -> list[dict[str, Any]]:
     if not line:
         return []
-    people = {
-        p["person_id"]: p
-        for p in people_store.find_people(conn, among=set(line), limit=len(line) + 1)
-    }
+    people = {}
+    for start in range(0, len(line), CHUNK):  # SQLite binds at most 32,766 parameters
+        chunk = set(line[start : start + CHUNK])
+        for p in people_store.find_people(conn, among=chunk, limit=len(chunk) + 1):
+            people[p["person_id"]] = p
     levels: dict[str, dict[tuple[str, str], progress_store.LevelRow]] = {}
     for level in progress_store.levels_of_people(conn, line):
         levels.setdefault(level.person_id, {})[(level.framework_id, level.competency_id)] = level
@@ -214,6 +219,7 @@ def _summary(
         counts = Counter(r["cells"][i]["rank"] for r in rows)
         per_competency.append(
             {
+                "framework_id": framework.id,
                 "competency_id": competency_id,
                 "name": name,
                 "levels": [
@@ -234,19 +240,25 @@ def _summary(
 
 
 def _chart(summary: dict[str, Any], columns: list[tuple[Framework, str, str]]) -> str:
-    if not columns:
-        return ""
-    scale = [lv["name"] for lv in summary["competencies"][0]["levels"]]
-    bars = [
-        Bar(c["name"], [lv["people"] for lv in c["levels"]])
-        for c in summary["competencies"]
-        if sum(lv["people"] for lv in c["levels"])
-    ]
-    if not bars:
-        return ""
-    return stacked_bars(
-        "team-levels", title="People at each level, per competency", levels=scale, bars=bars
-    )
+    """One stacked-bar chart per framework (each has its own scale)."""
+    charts = []
+    for framework in {f.id: f for f, _, _ in columns}.values():
+        mine = [c for c in summary["competencies"] if c["framework_id"] == framework.id]
+        bars = [
+            Bar(c["name"], [lv["people"] for lv in c["levels"]])
+            for c in mine
+            if sum(lv["people"] for lv in c["levels"])
+        ]
+        if bars:
+            charts.append(
+                stacked_bars(
+                    f"team-levels-{framework.id}",
+                    title=f"{framework.name}: people at each level, per competency",
+                    levels=[lv["name"] for lv in mine[0]["levels"]],
+                    bars=bars,
+                )
+            )
+    return "".join(charts)
 
 
 def _add_signals(conn: Connection, ask: Ask, rows: list[dict[str, Any]]) -> None:

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ import progress as progress_bench
 from proficio.auth.accounts import create_account, list_accounts, set_password
 from proficio.auth.passwords import generate_password
 from proficio.storage.database import Database
-from server import Server, git_state, machine, wait_for_quiet
+from server import Server, create_credential, git_state, machine, wait_for_quiet
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ROLES = {  # role -> (person the account is, main page)
@@ -80,6 +82,43 @@ def sign_in(base: str, email: str, password: str) -> httpx.Client:
     response = client.post("/api/session", json={"email": email, "password": password})
     response.raise_for_status()
     return client
+
+
+class Trickle:
+    """LMS completions posted to the LRS while pages are timed, one every `interval` seconds:
+    each moves the version of the required-training figures, as a live LMS would all day."""
+
+    def __init__(self, base: str, credential: tuple[str, str], interval: float) -> None:
+        self.client = httpx.Client(
+            base_url=base,
+            auth=credential,
+            headers={"X-Experience-API-Version": "1.0.3"},
+            timeout=60,
+        )
+        self.interval = interval
+        self.posted = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        home = "http://localhost:8000"
+        while not self._stop.wait(self.interval):
+            person = f"P{random.randrange(10_000):06d}"
+            statement = {
+                "actor": {"objectType": "Agent", "account": {"homePage": home, "name": person}},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+                "object": {"id": f"{home}/activities/module/prompting-basics/prompting-basics"},
+            }
+            if self.client.post("/xapi/statements", json=statement).status_code == 200:
+                self.posted += 1
+
+    def __enter__(self) -> Trickle:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def page_times(base: str, logins: dict[str, tuple[str, str]], repeats: int) -> dict[str, Any]:
@@ -160,6 +199,7 @@ def main() -> int:
     p.add_argument("--keep", type=Path, help="the progress benchmark's database directory")
     p.add_argument("--repeats", type=int, default=20, help="requests timed per page (20)")
     p.add_argument("--browser-repeats", type=int, default=5)
+    p.add_argument("--trickle", type=float, default=1.0, help="seconds between completions (1)")
     args = p.parse_args()
     RESULTS.mkdir(exist_ok=True)
     report: dict[str, Any] = {
@@ -180,6 +220,11 @@ def main() -> int:
             r = report["results"]
             print("pages over HTTP", file=sys.stderr)
             r["pages"] = page_times(server.base, logins, args.repeats)
+            print(f"pages over HTTP, an LMS completion every {args.trickle} s", file=sys.stderr)
+            credential = create_credential(f"sqlite:///{db}")
+            with Trickle(server.base, credential, args.trickle) as trickle:
+                r["pages_while_completions_arrive"] = page_times(server.base, logins, args.repeats)
+            r["pages_while_completions_arrive"]["completions_posted"] = trickle.posted
             print("pages in Chromium", file=sys.stderr)
             r["rendered"] = browser_times(server.base, logins, args.browser_repeats)
             print("compliance PDF", file=sys.stderr)

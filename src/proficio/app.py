@@ -30,6 +30,7 @@ from proficio.storage.blobs import open_blob_store
 from proficio.storage.database import Database
 from proficio.storage.migrate import upgrade
 from proficio.storage.writer import Writer
+from proficio.web.cache import PageCache
 from proficio.web.home import home_routes
 from proficio.web.routes import dashboard_routes, mount_static
 
@@ -94,6 +95,7 @@ def create_app(
             versions=versions,
             blobs=blobs,
             frameworks=Frameworks(Profile(settings.profile_namespace)),
+            pages=PageCache(db, max_stale_seconds=settings.dashboard_max_stale_seconds),
         )
         judging = asyncio.create_task(
             judge_continuously(writer, interval=settings.progress_interval_seconds)
@@ -104,6 +106,7 @@ def create_app(
             judging.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await judging
+            app.state.proficio.pages.wait_idle()
             writer.close()
             db.close()
 

@@ -29,7 +29,7 @@ class AppContext:
     blobs: BlobStore | None = None  # None: attachment bodies live in the database
     sign_in_throttle: SignInThrottle = field(default_factory=SignInThrottle)
     frameworks: Frameworks | None = None  # the stored frameworks, compiled (built on start)
-    pages: PageCache = field(default_factory=PageCache)  # figures the dashboards share
+    pages: PageCache = field(default_factory=PageCache)  # figures the dashboards share (app.py)
 
 
 def context_of(request: Request) -> AppContext:

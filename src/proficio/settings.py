@@ -120,6 +120,16 @@ class Settings(BaseSettings):
     migrate_on_start: bool = Field(
         default=True, description="Apply database migrations when the app starts."
     )
+    dashboard_max_stale_seconds: float = Field(
+        default=60,
+        ge=0,
+        le=3600,
+        description=(
+            "How old a dashboard's shared figures (required-training records, per-person "
+            "program facts) may be shown while new data is counted in the background; the "
+            "page says how old. 0: always wait for the latest. Exports always wait."
+        ),
+    )
     chromium_path: str | None = Field(
         default=None,
         description=(

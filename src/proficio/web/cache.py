@@ -3,22 +3,30 @@
 changes.
 
 A figure names the verbs it is computed from; its version is then a handful of index seeks:
-the newest statement with one of those verbs, the number of voidings, the last change to the people
-directory, to cohorts and their members, and to identities (a merge moves evidence between
-people). Any write that could change the figure moves one of them, so a cached figure is never
-stale; and the stream of AI-tool usage, most of what arrives, leaves a training record cached.
+the newest statement with one of those verbs, the number of voidings, the last change to the
+people directory, to cohorts and their members, and to identities (a merge moves evidence
+between people). Any write that could change the figure moves one of them.
+
+When the version has moved, a page may still be shown the figure it had, if that is at most
+`max_stale_seconds` old, while a background thread computes the new one (stale while
+revalidating): LMS completions trickling in all day then cost no page its 1-5 s recompute.
+The page says how old its figures are. Exports ask for exact figures and wait for them.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, func, select
 
 from proficio.lrs.refs import RefKind
+from proficio.storage.database import Database
 from proficio.storage.schema import (
     cohort_members,
     cohorts,
@@ -29,6 +37,7 @@ from proficio.storage.schema import (
     statements,
 )
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_ENTRIES = 64
 
@@ -58,22 +67,94 @@ def data_version(conn: Connection, verbs: Sequence[str]) -> tuple[Any, ...]:
     return (*newest, *conn.execute(query).one())
 
 
+@dataclass(frozen=True, slots=True)
+class Figure:
+    version: Hashable
+    value: Any
+    computed_at: float  # time.time()
+
+
 class PageCache:
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self._entries: OrderedDict[Hashable, tuple[Hashable, Any]] = OrderedDict()
+    def __init__(
+        self,
+        db: Database | None = None,
+        *,
+        max_stale_seconds: float = 0.0,
+        max_entries: int = MAX_ENTRIES,
+    ) -> None:
+        self._db = db  # None: no background refresh, every stale figure is recomputed in line
+        self._max_stale = max_stale_seconds
+        self._entries: OrderedDict[Hashable, Figure] = OrderedDict()
+        self._refreshing: set[Hashable] = set()
         self._lock = threading.Lock()
+        self._local = threading.local()  # .exact: inside a refresh, nested figures are exact
         self._max = max_entries
 
-    def get(self, key: Hashable, version: Hashable, compute: Callable[[], T]) -> T:
+    def get(
+        self,
+        conn: Connection,
+        key: Hashable,
+        verbs: Sequence[str],
+        compute: Callable[[Connection], T],
+        *,
+        exact: bool,
+    ) -> tuple[T, float | None]:
+        """The figure and, when it is an older one shown while a new one is computed, when it
+        was computed (else None)."""
+        version = data_version(conn, verbs)
+        exact = exact or getattr(self._local, "exact", False)
         with self._lock:
             found = self._entries.get(key)
-            if found is not None and found[0] == version:
+            if found is not None and found.version == version:
                 self._entries.move_to_end(key)
-                return found[1]  # type: ignore[no-any-return]
-        value = compute()  # outside the lock: two requests may both compute, neither waits
+                return found.value, None
+            fresh_enough = (
+                found is not None
+                and not exact
+                and self._db is not None
+                and time.time() - found.computed_at <= self._max_stale
+            )
+            if fresh_enough and found is not None:
+                if key not in self._refreshing:
+                    self._refreshing.add(key)
+                    threading.Thread(
+                        target=self._refresh,
+                        args=(key, verbs, compute),
+                        name="proficio-page-cache",
+                        daemon=True,
+                    ).start()
+                return found.value, found.computed_at
+        value = compute(conn)  # outside the lock: two requests may both compute, neither waits
+        self._store(key, Figure(version, value, time.time()))
+        return value, None
+
+    def _refresh(
+        self, key: Hashable, verbs: Sequence[str], compute: Callable[[Connection], T]
+    ) -> None:
+        assert self._db is not None
+        self._local.exact = True  # a figure computed from another is made from its latest
+        try:
+            version, value = self._db.read_sync(lambda c: (data_version(c, verbs), compute(c)))
+            self._store(key, Figure(version, value, time.time()))
+        except Exception:  # the next request computes it in line instead
+            log.exception("could not refresh the page figure %r", key)
+        finally:
+            with self._lock:
+                self._refreshing.discard(key)
+
+    def _store(self, key: Hashable, figure: Figure) -> None:
         with self._lock:
-            self._entries[key] = (version, value)
+            self._entries[key] = figure
             self._entries.move_to_end(key)
             while len(self._entries) > self._max:
                 self._entries.popitem(last=False)
-        return value
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Wait for background refreshes to finish (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._refreshing:
+                    return True
+            time.sleep(0.01)
+        return False

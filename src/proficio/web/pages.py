@@ -31,10 +31,11 @@ from proficio.auth.web import current_session
 from proficio.capture.profile import Profile
 from proficio.context import context_of
 from proficio.errors import BadRequest, ProficioError, SignInRequired
+from proficio.lrs.timestamps import iso_from_us
 from proficio.progress import training
 from proficio.progress.frameworks import Framework
 from proficio.progress.service import now_us
-from proficio.web.cache import PageCache, data_version
+from proficio.web.cache import PageCache
 from proficio.web.navigation import VIEW_COOKIE, views_of
 from proficio.web.pdf import html_to_pdf
 from proficio.web.templates import environment, render
@@ -59,6 +60,9 @@ class Ask:
     whole: bool = False  # an export (CSV, PDF): every row, not one page of them
     fmt: str = "html"  # html, json, csv or pdf
     cache: PageCache = field(default_factory=PageCache)
+    as_of: list[float] = field(
+        default_factory=list
+    )  # when shown figures older than the data were made
 
     @property
     def today(self) -> dt.date:
@@ -71,16 +75,31 @@ class Ask:
             conn,
             ("training", today),
             training.COMPLETING_VERBS,
-            lambda: training.records(conn, person_ids=None, today=today),
+            lambda c: training.records(c, person_ids=None, today=today),
         )
         return every if person_ids is None else [r for r in every if r.person_id in person_ids]
 
     def cached(
-        self, conn: Connection, key: Hashable, verbs: Sequence[str], compute: Callable[[], T]
+        self,
+        conn: Connection,
+        key: Hashable,
+        verbs: Sequence[str],
+        compute: Callable[[Connection], T],
     ) -> T:
-        """`compute()`, or its result from an earlier request while no statement with one of
-        `verbs` (nor people, cohorts or identities) has changed since."""
-        return self.cache.get(key, data_version(conn, verbs), compute)
+        """`compute(conn)`, or its result from an earlier request while no statement with one
+        of `verbs` (nor people, cohorts or identities) has changed since; a page (not an
+        export) may be shown a slightly older result while the new one is computed."""
+        value, made = self.cache.get(conn, key, verbs, compute, exact=self.whole)
+        if made is not None:
+            self.as_of.append(made)
+        return value
+
+    @property
+    def figures_as_of(self) -> str | None:
+        """When the oldest figure shown was made, if older than the data (else None)."""
+        if not self.as_of:
+            return None
+        return iso_from_us(int(min(self.as_of) * 1_000_000))
 
     def link(self, suffix: str = "", **changes: str | int | None) -> str:
         """This page's URL (plus `suffix`, e.g. ".csv") with some filters changed."""
@@ -236,6 +255,8 @@ def _handler(page: Page, fmt: str) -> Callable[..., Any]:
                 cache=ctx.pages,
             )
             context = page.view(conn, ask)
+            if ask.as_of:
+                context["figures_as_of"] = ask.figures_as_of
             return context, (views_of(conn, actor) if fmt == "html" else [])
 
         try:

@@ -87,7 +87,7 @@ def program_page(conn: Connection, ask: Ask) -> dict[str, Any]:
     _table_param(ask)
     scale = ["None yet", *(level.name for level in framework.scale)]
     verbs = (*training.COMPLETING_VERBS, RESPONDED, ask.profile.verb("applied"))
-    facts = ask.cached(conn, ("program-facts", ask.today), verbs, lambda: _person_facts(conn, ask))
+    facts = ask.cached(conn, ("program-facts", ask.today), verbs, lambda c: _person_facts(c, ask))
     rows = []
     for group_id, name in _groups(conn, kind):
         group = people_group(conn, ask.actor, kind, group_id)

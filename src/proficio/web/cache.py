@@ -9,8 +9,9 @@ between people). Any write that could change the figure moves one of them.
 
 When the version has moved, a page may still be shown the figure it had, if that is at most
 `max_stale_seconds` old, while a background thread computes the new one (stale while
-revalidating): LMS completions trickling in all day then cost no page its 1-5 s recompute.
-The page says how old its figures are. Exports ask for exact figures and wait for them.
+revalidating), started once the figure is half that old: LMS completions trickling in all day
+then cost no page its 1-5 s recompute, and the server recounts at most twice a minute. The
+page says how old its figures are. Exports ask for exact figures and wait for them.
 """
 
 from __future__ import annotations
@@ -115,7 +116,10 @@ class PageCache:
                 and time.time() - found.computed_at <= self._max_stale
             )
             if fresh_enough and found is not None:
-                if key not in self._refreshing:
+                # Under a steady trickle of new data, recount at most every half of the
+                # allowed age: the recount runs in this process, and competes with requests.
+                due = time.time() - found.computed_at >= self._max_stale / 2
+                if due and key not in self._refreshing:
                     self._refreshing.add(key)
                     threading.Thread(
                         target=self._refresh,

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, func, insert, select
 
 from proficio.storage.database import Database
 from proficio.storage.schema import people
-from proficio.web.cache import PageCache
+from proficio.web.cache import PageCache, data_version
 
 VERBS = ["http://adlnet.gov/expapi/verbs/completed"]
 _ids = itertools.count(1)
@@ -51,7 +51,9 @@ class Counter:
 
 
 def _get(db: Database, cache: PageCache, figure: Counter, *, exact: bool = False) -> Any:
-    return db.read_sync(lambda c: cache.get(c, "people", VERBS, figure, exact=exact))
+    return db.read_sync(
+        lambda c: cache.get(c, "people", lambda v: data_version(v, VERBS), figure, exact=exact)
+    )
 
 
 def test_a_figure_is_kept_until_its_data_changes(db: Database) -> None:

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, func, select
 
 from proficio.lrs.refs import RefKind
+from proficio.storage import progress as progress_store
 from proficio.storage.database import Database
 from proficio.storage.schema import (
     cohort_members,
@@ -34,6 +35,7 @@ from proficio.storage.schema import (
     lrs_keys,
     people,
     person_identities,
+    progress_changes,
     statement_refs,
     statements,
 )
@@ -41,6 +43,13 @@ from proficio.storage.schema import (
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_ENTRIES = 64
+
+
+def levels_version(conn: Connection) -> tuple[Any, ...]:
+    """Moves when any judged level does: every level change writes a history row, and a
+    framework loaded again may change them all."""
+    changes = conn.execute(select(func.count()).select_from(progress_changes)).scalar_one()
+    return (changes, progress_store.framework_stamp(conn))
 
 
 def data_version(conn: Connection, verbs: Sequence[str]) -> tuple[Any, ...]:
@@ -95,14 +104,15 @@ class PageCache:
         self,
         conn: Connection,
         key: Hashable,
-        verbs: Sequence[str],
+        version_of: Callable[[Connection], Hashable],
         compute: Callable[[Connection], T],
         *,
         exact: bool,
     ) -> tuple[T, float | None]:
         """The figure and, when it is an older one shown while a new one is computed, when it
-        was computed (else None)."""
-        version = data_version(conn, verbs)
+        was computed (else None). `version_of` reads what the figure depends on (cheaply:
+        `data_version`, `levels_version`)."""
+        version = version_of(conn)
         exact = exact or getattr(self._local, "exact", False)
         with self._lock:
             found = self._entries.get(key)
@@ -123,7 +133,7 @@ class PageCache:
                     self._refreshing.add(key)
                     threading.Thread(
                         target=self._refresh,
-                        args=(key, verbs, compute),
+                        args=(key, version_of, compute),
                         name="proficio-page-cache",
                         daemon=True,
                     ).start()
@@ -133,12 +143,15 @@ class PageCache:
         return value, None
 
     def _refresh(
-        self, key: Hashable, verbs: Sequence[str], compute: Callable[[Connection], T]
+        self,
+        key: Hashable,
+        version_of: Callable[[Connection], Hashable],
+        compute: Callable[[Connection], T],
     ) -> None:
         assert self._db is not None
         self._local.exact = True  # a figure computed from another is made from its latest
         try:
-            version, value = self._db.read_sync(lambda c: (data_version(c, verbs), compute(c)))
+            version, value = self._db.read_sync(lambda c: (version_of(c), compute(c)))
             self._store(key, Figure(version, value, time.time()))
         except Exception:  # the next request computes it in line instead
             log.exception("could not refresh the page figure %r", key)

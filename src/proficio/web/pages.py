@@ -35,7 +35,7 @@ from proficio.lrs.timestamps import iso_from_us
 from proficio.progress import training
 from proficio.progress.frameworks import Framework
 from proficio.progress.service import now_us
-from proficio.web.cache import PageCache
+from proficio.web.cache import PageCache, data_version, levels_version
 from proficio.web.navigation import VIEW_COOKIE, views_of
 from proficio.web.pdf import html_to_pdf
 from proficio.web.templates import environment, render
@@ -85,11 +85,18 @@ class Ask:
         key: Hashable,
         verbs: Sequence[str],
         compute: Callable[[Connection], T],
+        *,
+        levels: bool = False,
     ) -> T:
         """`compute(conn)`, or its result from an earlier request while no statement with one
-        of `verbs` (nor people, cohorts or identities) has changed since; a page (not an
-        export) may be shown a slightly older result while the new one is computed."""
-        value, made = self.cache.get(conn, key, verbs, compute, exact=self.whole)
+        of `verbs` (nor people, cohorts or identities, nor with `levels` any judged level) has
+        changed since; a page (not an export) may be shown a slightly older result while the
+        new one is computed."""
+
+        def version_of(c: Connection) -> Hashable:
+            return (data_version(c, verbs), levels_version(c) if levels else None)
+
+        value, made = self.cache.get(conn, key, version_of, compute, exact=self.whole)
         if made is not None:
             self.as_of.append(made)
         return value

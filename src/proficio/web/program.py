@@ -20,11 +20,12 @@ from urllib.parse import quote, unquote, urlencode
 import orjson
 from sqlalchemy import Connection, select
 
-from proficio.auth.permissions import ORGANISATION, Action, ensure_permission
+from proficio.auth.permissions import ORGANISATION, Action, ensure_permission, visible_people
 from proficio.capture.profile import ADL_VERBS
 from proficio.errors import BadRequest
 from proficio.progress import training
 from proficio.progress.aggregates import aggregate
+from proficio.progress.frameworks import Competency, Framework
 from proficio.progress.rules import DAY_US
 from proficio.progress.views import group_targets, people_group
 from proficio.storage import cohorts as cohort_store
@@ -88,24 +89,16 @@ def program_page(conn: Connection, ask: Ask) -> dict[str, Any]:
     scale = ["None yet", *(level.name for level in framework.scale)]
     verbs = (*training.COMPLETING_VERBS, RESPONDED, ask.profile.verb("applied"))
     facts = ask.cached(conn, ("program-facts", ask.today), verbs, lambda c: _person_facts(c, ask))
-    rows = []
-    for group_id, name in _groups(conn, kind):
-        group = people_group(conn, ask.actor, kind, group_id)
-        members = [row[0] for row in rawsql.execute_query(conn, group.people)]
-        summary = aggregate(
-            conn,
-            group=group,
-            frameworks=[framework],
-            at_us=ask.at_us,
-            targets=group_targets(conn, kind, group_id, [framework]),
-            only={competency.id},
-        )
-        found = next(
-            (c for c in summary["competencies"] if c["competency_id"] == competency.id), None
-        )
-        if found is None:
-            continue
-        rows.append(_row(kind, group_id, name, members, found, facts, ask))
+
+    def groups(c: Connection) -> list[dict[str, Any]]:
+        return _group_rows(c, ask, kind, framework, competency, verbs)
+
+    if visible_people(conn, ask.actor, Action.PROGRESS_READ) is None:
+        # The same for everyone who sees everyone: shared, and recounted as levels change.
+        key = ("program-groups", kind, framework.id, competency.id, ask.today)
+        rows = ask.cached(conn, key, verbs, groups, levels=True)
+    else:
+        rows = groups(conn)
     bars = [
         Bar(
             r["name"],
@@ -159,6 +152,36 @@ def program_page(conn: Connection, ask: Ask) -> dict[str, Any]:
             ),
         },
     }
+
+
+def _group_rows(
+    conn: Connection,
+    ask: Ask,
+    kind: str,
+    framework: Framework,
+    competency: Competency,
+    verbs: tuple[str, ...],
+) -> list[dict[str, Any]]:
+    """Each group's figures for one competency, side by side."""
+    facts = ask.cached(conn, ("program-facts", ask.today), verbs, lambda c: _person_facts(c, ask))
+    rows = []
+    for group_id, name in _groups(conn, kind):
+        group = people_group(conn, ask.actor, kind, group_id)
+        members = [row[0] for row in rawsql.execute_query(conn, group.people)]
+        summary = aggregate(
+            conn,
+            group=group,
+            frameworks=[framework],
+            at_us=ask.at_us,
+            targets=group_targets(conn, kind, group_id, [framework]),
+            only={competency.id},
+        )
+        found = next(
+            (c for c in summary["competencies"] if c["competency_id"] == competency.id), None
+        )
+        if found is not None:
+            rows.append(_row(kind, group_id, name, members, found, facts, ask))
+    return rows
 
 
 def _table_param(ask: Ask) -> str:

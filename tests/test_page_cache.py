@@ -88,15 +88,3 @@ def test_a_figure_older_than_allowed_is_counted_in_line(db: Database) -> None:
     _get(db, cache, figure)
     _add_person(db)
     assert _get(db, cache, figure) == (2, None)
-
-
-def test_the_server_recounts_figures_asked_for_lately_when_their_data_moves(
-    db: Database,
-) -> None:
-    cache, figure = PageCache(db, max_stale_seconds=60), Counter()
-    _add_person(db)
-    assert _get(db, cache, figure) == (1, None)
-    assert cache.refresh_changed() == 0  # nothing moved: nothing counted
-    _add_person(db)
-    assert cache.refresh_changed() == 1 and figure.runs == 2
-    assert _get(db, cache, figure) == (2, None) and figure.runs == 2  # no count in line

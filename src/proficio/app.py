@@ -30,7 +30,7 @@ from proficio.storage.blobs import open_blob_store
 from proficio.storage.database import Database
 from proficio.storage.migrate import upgrade
 from proficio.storage.writer import Writer
-from proficio.web.cache import PageCache, keep_warm
+from proficio.web.cache import PageCache
 from proficio.web.home import home_routes
 from proficio.web.routes import dashboard_routes, mount_static
 
@@ -100,18 +100,12 @@ def create_app(
         judging = asyncio.create_task(
             judge_continuously(writer, interval=settings.progress_interval_seconds)
         )
-        warming = asyncio.create_task(
-            keep_warm(app.state.proficio.pages, interval=settings.dashboard_max_stale_seconds / 2)
-        )
         try:
             yield
         finally:
             judging.cancel()
-            warming.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await judging
-            with contextlib.suppress(asyncio.CancelledError):
-                await warming
             app.state.proficio.pages.wait_idle()
             writer.close()
             db.close()

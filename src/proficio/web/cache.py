@@ -9,16 +9,13 @@ between people). Any write that could change the figure moves one of them.
 
 When the version has moved, a page may still be shown the figure it had, if that is at most
 `max_stale_seconds` old, while a background thread computes the new one (stale while
-revalidating), started once the figure is half that old; and the server recounts the figures
-pages asked for lately every half of that age too (`refresh_changed`), so a page rarely counts
-in line: LMS completions trickling in all day cost no page its 1-5 s recompute, and the server
-recounts at most twice a minute. The page says how old its figures are. Exports ask for exact
-figures and wait for them.
+revalidating), started once the figure is half that old: LMS completions trickling in all day
+then cost no page its 1-5 s recompute, and the server recounts at most twice a minute. The
+page says how old its figures are. Exports ask for exact figures and wait for them.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
@@ -27,7 +24,6 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import anyio.to_thread
 from sqlalchemy import Connection, func, select
 
 from proficio.lrs.refs import RefKind
@@ -81,16 +77,11 @@ def data_version(conn: Connection, verbs: Sequence[str]) -> tuple[Any, ...]:
     return (*newest, *conn.execute(query).one())
 
 
-WARM_SECONDS = 600  # a figure asked for within this long is kept counted (`refresh_changed`)
-
-
 @dataclass(frozen=True, slots=True)
 class Figure:
     version: Hashable
     value: Any
     computed_at: float  # time.time()
-    version_of: Callable[[Connection], Hashable]
-    compute: Callable[[Connection], Any]
 
 
 class PageCache:
@@ -105,7 +96,6 @@ class PageCache:
         self._max_stale = max_stale_seconds
         self._entries: OrderedDict[Hashable, Figure] = OrderedDict()
         self._refreshing: set[Hashable] = set()
-        self._used: dict[Hashable, float] = {}  # key -> when a request last asked for it
         self._lock = threading.Lock()
         self._local = threading.local()  # .exact: inside a refresh, nested figures are exact
         self._max = max_entries
@@ -126,7 +116,6 @@ class PageCache:
         exact = exact or getattr(self._local, "exact", False)
         with self._lock:
             found = self._entries.get(key)
-            self._used[key] = time.time()
             if found is not None and found.version == version:
                 self._entries.move_to_end(key)
                 return found.value, None
@@ -150,36 +139,8 @@ class PageCache:
                     ).start()
                 return found.value, found.computed_at
         value = compute(conn)  # outside the lock: two requests may both compute, neither waits
-        self._store(key, Figure(version, value, time.time(), version_of, compute))
+        self._store(key, Figure(version, value, time.time()))
         return value, None
-
-    def refresh_changed(self) -> int:
-        """Count again, one after the other, the figures asked for lately whose data has
-        moved: run every half of the allowed age, it keeps pages from ever counting in line.
-        Returns how many were counted."""
-        if self._db is None:
-            return 0
-        now = time.time()
-        with self._lock:
-            wanted = [
-                (key, figure)
-                for key, figure in self._entries.items()
-                if now - self._used.get(key, 0) <= WARM_SECONDS and key not in self._refreshing
-            ]
-            for key in list(self._used):
-                if now - self._used[key] > WARM_SECONDS:
-                    del self._used[key]
-        counted = 0
-        for key, figure in wanted:
-            if self._db.read_sync(figure.version_of) == figure.version:
-                continue
-            with self._lock:
-                if key in self._refreshing:
-                    continue
-                self._refreshing.add(key)
-            self._refresh(key, figure.version_of, figure.compute)
-            counted += 1
-        return counted
 
     def _refresh(
         self,
@@ -191,11 +152,10 @@ class PageCache:
         self._local.exact = True  # a figure computed from another is made from its latest
         try:
             version, value = self._db.read_sync(lambda c: (version_of(c), compute(c)))
-            self._store(key, Figure(version, value, time.time(), version_of, compute))
+            self._store(key, Figure(version, value, time.time()))
         except Exception:  # the next request computes it in line instead
             log.exception("could not refresh the page figure %r", key)
         finally:
-            self._local.exact = False
             with self._lock:
                 self._refreshing.discard(key)
 
@@ -215,15 +175,3 @@ class PageCache:
                     return True
             time.sleep(0.01)
         return False
-
-
-async def keep_warm(cache: PageCache, *, interval: float) -> None:
-    """The server's loop that keeps dashboard figures counted (off when `interval` is 0)."""
-    if interval <= 0:
-        return
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await anyio.to_thread.run_sync(cache.refresh_changed)
-        except Exception:  # a failed round is logged; the next one tries again
-            log.exception("could not keep the dashboards' figures counted")

@@ -16,10 +16,12 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from proficio.app import create_app
+from proficio.capture.profile import Profile
 from proficio.cli import main
 from proficio.progress import training
 from proficio.progress.evidence import Evidence
 from proficio.progress.rules import DAY_US
+from proficio.progress.signals import coaching_signals
 from proficio.settings import Settings
 from proficio.web.charts import LEVEL_FILLS, LEVEL_TEXT, Bar, contrast, stacked_bars
 from proficio.web.learner import outlook
@@ -142,6 +144,41 @@ def test_the_narrative_says_on_track_only_when_the_furthest_target_is_within_pac
     assert outlook(on_track, [], quiet, now_us).endswith("no new evidence has come in for 40 days")
 
 
+def _evidence(verb: str, days_ago: float, now_us: int, **fields: Any) -> Evidence:
+    values: dict[str, Any] = {
+        "activity": None, "activity_type": None, "object_agent": None, "success": None,
+        "completion": None, "scaled": None, "raw": None, "extensions": {},
+    }  # fmt: skip
+    values.update(fields)
+    return Evidence(f"s-{verb}-{days_ago}", now_us - int(days_ago * DAY_US), verb, **values)
+
+
+def test_coaching_signals_name_each_pattern_and_stay_quiet_without_it() -> None:
+    profile = Profile("https://w3id.org/xapi/proficio")
+    now_us = int(dt.datetime(2026, 11, 30, tzinfo=dt.UTC).timestamp() * 1_000_000)
+    used, applied = profile.verb("used"), profile.verb("applied")
+    approved = profile.extension("approved-tool")
+    adl = "http://adlnet.gov/expapi/verbs/"
+
+    def keys(evidence: list[Evidence]) -> list[str]:
+        return [s.key for s in coaching_signals(evidence, profile=profile, now_us=now_us)]
+
+    strong_quiz = _evidence(adl + "passed", 2, now_us, scaled=0.9)
+    assert keys([strong_quiz]) == ["knows-not-applying"]
+    assert keys([strong_quiz, _evidence(applied, 1, now_us)]) == []
+    daily = [_evidence(used, d, now_us, extensions={approved: True}) for d in range(10)]
+    assert keys(daily) == []
+    weak_check = _evidence(adl + "failed", 3, now_us)
+    assert keys([*daily, weak_check]) == ["uses-often-reviews-weakly"]
+    confident = _evidence(
+        adl + "responded", 5, now_us, extensions={profile.extension("confidence"): 5}
+    )
+    assert keys([confident]) == ["confident-not-using"]
+    assert keys([_evidence(used, 1, now_us, extensions={approved: False})]) == ["unapproved-tool"]
+    assert keys([_evidence(applied, 40, now_us)]) == ["quiet"]
+    assert keys([]) == ["quiet"]
+
+
 # Manager
 
 
@@ -164,7 +201,8 @@ def test_the_team_heatmap_is_their_reporting_line_needing_attention_first(
     assert len(twin["columns"]) == len(names)
     # Drill-down to one person's learner page.
     assert manager.get(first["href"]).status_code == 200
-    assert first["signals"] is not None
+    for person in twin["people"]:  # each signal a sentence ending in what to do
+        assert all(sig["text"].endswith(".") and ": " in sig["text"] for sig in person["signals"])
     summary = twin["summary"]
     assert summary["people"] == len(twin["people"]) == twin["pagination"]["rows"]
     for competency in summary["competencies"]:
@@ -301,11 +339,14 @@ def test_compliance_records_carry_statement_evidence_and_filter(
         assert "2026-01-01" <= (r["completed_at"] or r["due"])[:10] <= "2026-12-31"
     rows = _csv(officer, "/compliance.csv")
     assert len(rows) == twin["pagination"]["rows"]
-    assert (
-        rows[0]["statement_ids"].split(" ")[0]
-        in {e["statement_id"] for r in twin["records"] for e in r["evidence"]}
-        or not rows[0]["statement_ids"]
-    )
+    # The export's first rows are the page's, with the same evidence, in the same order.
+    for row, record in zip(rows, twin["records"], strict=False):
+        assert (row["person_id"], row["item"], row["status"]) == (
+            record["person_id"],
+            record["item"],
+            record["status"],
+        )
+        assert row["statement_ids"].split() == [e["statement_id"] for e in record["evidence"]]
 
 
 def test_the_compliance_pdf_is_a_paginated_report_with_its_filter(

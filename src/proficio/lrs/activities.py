@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection
 
+from proficio.lrs.formats import pick_language
 from proficio.storage import activities as store
 from proficio.storage.writer import Tx
 
@@ -120,3 +121,17 @@ def get_activity(conn: Connection, activity_id: str) -> dict[str, Any]:
     if text is not None:
         activity["definition"] = orjson.loads(text)
     return activity
+
+
+def activity_names(
+    conn: Connection, activity_ids: Iterable[str], *, languages: Sequence[str] = ("en-us", "en")
+) -> dict[str, str]:
+    """The display name of each activity that has one in its canonical definition, in the
+    first of `languages` it has (else any)."""
+    out = {}
+    for activity_id, text in store.get_definitions(conn, sorted(set(activity_ids))).items():
+        names = orjson.loads(text).get("name") or {}
+        picked = pick_language(names, list(languages))
+        if picked:
+            out[activity_id] = next(iter(picked.values()))
+    return out

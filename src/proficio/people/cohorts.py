@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -267,3 +268,17 @@ def cohorts_of_person(conn: Connection, *, person_id: str) -> list[Cohort]:
     """The cohorts a person is enrolled in, by start date (members not loaded)."""
     ids = store.cohort_ids_of_person(conn, person_id)
     return [Cohort(**_fields(r)) for r in store.find_cohorts(conn, cohort_ids=ids)] if ids else []
+
+
+def latest_cohorts(conn: Connection, *, person_ids: Sequence[str]) -> dict[str, Cohort]:
+    """Each person's latest-starting cohort they are enrolled in (members not loaded)."""
+    wanted = set(person_ids)
+    rows = store.find_cohorts(conn)  # by start date: a later one replaces an earlier one
+    found: dict[str, Cohort] = {}
+    by_id = {r.cohort_id: Cohort(**_fields(r)) for r in rows}
+    members = store.members_of(conn, list(by_id)) if by_id else []
+    order = {r.cohort_id: i for i, r in enumerate(rows)}
+    for member in sorted(members, key=lambda m: order[m.cohort_id]):
+        if member.status == ENROLLED and member.person_id in wanted:
+            found[member.person_id] = by_id[member.cohort_id]
+    return found

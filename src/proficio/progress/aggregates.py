@@ -49,13 +49,12 @@ def aggregate(
     out: list[dict[str, Any]] = []
     stalled: set[str] = set()
     for framework in frameworks:
-        if not any(c.rules for c in framework.competencies):
+        if not framework.assessed:
             continue  # listed, not assessed: nobody has a level in it
         rows = _summaries(conn, group.people, framework)
         stalled |= {person for person, *_, changed in rows if (changed or 0) < stalled_before}
-        assessed = [c for c in framework.competencies if c.rules]
         counted = _count(rows, len(framework.scale))
-        for index, competency in enumerate(assessed):
+        for index, competency in enumerate(framework.assessed):
             if only is not None and competency.id not in only:
                 continue
             default = min(DEFAULT_TARGET, len(framework.scale))  # a scale may be shorter
@@ -144,7 +143,7 @@ def _competency(
     judged = sum(now.values())
     now[0] += size - judged  # people with no evidence yet: no level
     at_target = sum(c for level, c in now.items() if level >= target)
-    names = ["None yet", *(level.name for level in framework.scale)]
+    names = framework.level_names
     return {
         "framework_id": framework.id,
         "competency_id": competency_id,

@@ -242,7 +242,7 @@ def _load(db: str | None, document: Any, *, source: str) -> None:
         )
         judged = drain(database, profile=profile)
     verb = "replaced" if replaced else "loaded"
-    assessed = sum(1 for c in framework.competencies if c.rules)
+    assessed = len(framework.assessed)
     click.echo(
         f"{verb} {framework.id} version {framework.version}: {len(framework.competencies)} "
         f"competencies ({assessed} assessed); levels judged for {judged:,} people"

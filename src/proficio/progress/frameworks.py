@@ -41,6 +41,7 @@ LADDER: tuple[tuple[str, str], ...] = (
     ("leadership", "Leadership"),
 )
 MAX_WINDOW_DAYS = 3650
+NO_LEVEL = "None yet"  # the name of rank 0
 MAX_DEPTH = 12  # all/any groups inside one another
 T = TypeVar("T")
 _ONE_TO_FIVE = frozenset(t.key for t in TERMS if t.value == "integer 1-5")
@@ -93,7 +94,17 @@ class Framework:
         return next((c for c in self.competencies if c.id == competency_id), None)
 
     def level_name(self, rank: int) -> str:
-        return self.scale[rank - 1].name if rank > 0 else "None yet"
+        return self.scale[rank - 1].name if rank > 0 else NO_LEVEL
+
+    @property
+    def level_names(self) -> list[str]:
+        """The names by rank, from 0 (no level yet) to the top of the scale."""
+        return [NO_LEVEL, *(level.name for level in self.scale)]
+
+    @property
+    def assessed(self) -> tuple[Competency, ...]:
+        """The competencies with evidence rules (a CASE import lists some without)."""
+        return tuple(c for c in self.competencies if c.rules)
 
 
 def compile_framework(document: Any, *, profile: Profile) -> Framework:

@@ -19,7 +19,7 @@ NO_DAYS = "-" * DAYS_WIDTH
 
 def signature(framework: Framework) -> str:
     """Which competencies, in which order, a packed row describes."""
-    ids = ",".join(c.id for c in framework.competencies if c.rules)
+    ids = ",".join(c.id for c in framework.assessed)
     return hashlib.sha256(f"{framework.id}:{ids}".encode()).hexdigest()[:16]
 
 

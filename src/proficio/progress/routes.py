@@ -209,7 +209,7 @@ async def _load(request: Request, actor: Actor, document: Any, *, source: str) -
         "name": framework.name,
         "version": framework.version,
         "competencies": len(framework.competencies),
-        "assessed": sum(1 for c in framework.competencies if c.rules),
+        "assessed": len(framework.assessed),
         "replaced": replaced,
     }
     return _json(body, 200 if replaced else 201)

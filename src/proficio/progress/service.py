@@ -247,7 +247,7 @@ def _judge(
     evidence = person_evidence(rows)
     upcoming = [next_start_us] if next_start_us is not None else []
     for framework in frameworks:
-        if not any(c.rules for c in framework.competencies):
+        if not framework.assessed:
             continue  # listed, not assessed (a CASE import): nothing to judge
         before: dict[str, list[Change]] = {}
         for row in prior:

@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote
 
-import orjson
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from proficio.capture.profile import ADL_VERBS
+from proficio.lrs.activities import activity_names
 from proficio.lrs.timestamps import iso_from_us
-from proficio.storage import activities as activity_store
+from proficio.progress.evidence import Evidence
+from proficio.storage import cohorts as cohort_store
+from proficio.storage import people as people_store
 from proficio.storage import progress as store
-from proficio.storage.schema import cohort_members, cohorts, people
 
 COMPLETING_VERBS = (ADL_VERBS + "completed", ADL_VERBS + "passed")
 _TRAINING_TYPES = ("course", "module", "assessment")
@@ -81,42 +83,39 @@ def course_of(activity: str | None) -> str | None:
     return unquote(rest.split("/", 1)[0])
 
 
-def records(conn: Connection, *, person_ids: set[str] | None, today: dt.date) -> list[Record]:
-    """Every required item of every enrolled person `person_ids` holds (None: everyone), by
-    department, then name, then due date."""
+def records(conn: Connection, *, today: dt.date) -> list[Record]:
+    """Every required item of every enrolled person, by department, then name, then due
+    date (callers keep those of the people the viewer may see)."""
     firsts: dict[tuple[str, str], dict[str, tuple[int, str, int]]] = defaultdict(dict)
     parts: dict[str, set[str]] = defaultdict(set)
     for person_id, statement_id, at_us, stored_us, facts in store.evidence_by_verb(
         conn, COMPLETING_VERBS
     ):
-        activity = orjson.loads(facts)[1]
+        activity = Evidence.from_row(statement_id, at_us, facts).activity
         course = course_of(activity)
-        if course is None:
+        if activity is None or course is None:
             continue
         parts[course].add(activity)
-        if person_ids is not None and person_id not in person_ids:
-            continue
         seen = firsts[(person_id, course)]
         if activity not in seen or at_us < seen[activity][0]:
             seen[activity] = (at_us, statement_id, stored_us)
     titles = _titles(conn, parts)
     out = []
-    for person, cohort_id, due_dates in _enrolments(conn, person_ids):
-        for due in due_dates:
+    for person, cohort in _enrolments(conn):
+        for due in cohort.due_dates:
             item, date = due["name"], due["date"]
             if item not in parts:
                 continue
             done = firsts.get((person["person_id"], item), {})
-            complete = set(done) >= parts[item]
             ordered = sorted(done.values())  # (at_us, statement id, stored_us)
-            finished_us = ordered[-1][0] if complete and ordered else None
+            finished_us = ordered[-1][0] if ordered and set(done) >= parts[item] else None
             finished = _day(finished_us) if finished_us is not None else None
             out.append(
                 Record(
                     person_id=person["person_id"],
                     name=person["name"],
                     department=person["department"],
-                    cohort_id=cohort_id,
+                    cohort_id=cohort.cohort_id,
                     item=item,
                     title=titles.get(item, item),
                     due=date,
@@ -140,24 +139,14 @@ def _status(finished: str | None, due: str, today: dt.date) -> str:
     return OVERDUE if today.isoformat() > due else OPEN
 
 
-def _enrolments(
-    conn: Connection, person_ids: set[str] | None
-) -> Iterable[tuple[dict[str, str], str, list[dict[str, str]]]]:
-    m, c, p = cohort_members.c, cohorts.c, people.c
-    query = (
-        select(p.person_id, p.name, p.department, c.cohort_id, c.due_dates)
-        .select_from(cohort_members)
-        .join(cohorts, c.cohort_id == m.cohort_id)
-        .join(people, p.person_id == m.person_id)
-        .where(m.status == "enrolled", p.status != "merged")  # a merged person lives on in another
-        .order_by(p.name, p.person_id, c.start_date)
-    )
-    for person_id, name, department, cohort_id, due_dates in conn.execute(query):
-        if person_ids is not None and person_id not in person_ids:
-            continue
-        found = orjson.loads(due_dates) if isinstance(due_dates, str | bytes) else due_dates
-        person = {"person_id": person_id, "name": name, "department": department}
-        yield person, cohort_id, found
+def _enrolments(conn: Connection) -> Iterator[tuple[dict[str, Any], cohort_store.CohortRow]]:
+    """(person, cohort) of every enrolment; a merged person lives on in another, not here."""
+    cohorts = {c.cohort_id: c for c in cohort_store.find_cohorts(conn)}
+    people = people_store.all_people(conn)
+    for member in cohort_store.members_of(conn, sorted(cohorts)):
+        person = people.get(member.person_id)
+        if member.status == "enrolled" and person is not None and person["status"] != "merged":
+            yield {"person_id": member.person_id, **person}, cohorts[member.cohort_id]
 
 
 def _titles(conn: Connection, parts: dict[str, set[str]]) -> dict[str, str]:
@@ -167,11 +156,4 @@ def _titles(conn: Connection, parts: dict[str, set[str]]) -> dict[str, str]:
     for course, activities in parts.items():
         base = next(iter(activities)).rsplit("/activities/", 1)[0]
         wanted[f"{base}/activities/course/{course}"] = course
-    definitions = activity_store.get_definitions(conn, sorted(wanted))
-    out = {}
-    for activity_id, definition in definitions.items():
-        names = orjson.loads(definition).get("name") or {}
-        name = names.get("en-US") or names.get("en") or next(iter(names.values()), None)
-        if name:
-            out[wanted[activity_id]] = name
-    return out
+    return {wanted[a]: name for a, name in activity_names(conn, wanted).items()}

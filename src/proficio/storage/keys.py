@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from proficio.storage import rawsql
+from proficio.storage.schema import lrs_keys
 from proficio.storage.writer import Tx
 
 _CACHE_LIMIT = 100_000
@@ -98,3 +99,11 @@ def intern_keys(tx: Tx, cache: KeyCache, values: Iterable[str]) -> dict[str, int
     tx.on_commit(lambda: cache.update(found))
     result.update(found)
     return result
+
+
+def keys_containing(conn: Connection, fragment: str) -> list[str]:
+    """Every stored key (an IRI, an agent's IFI) with `fragment` in it, case-sensitively
+    (SQLite's LIKE ignores case, so the match is checked again here)."""
+    k = lrs_keys.c
+    query = select(k.value).where(k.value.contains(fragment, autoescape=True))
+    return sorted(v for (v,) in conn.execute(query) if fragment in v)

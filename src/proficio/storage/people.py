@@ -115,3 +115,12 @@ def get_person(conn: Connection, person_id: str) -> dict[str, Any] | None:
     query = select(*(c[name] for name in PUBLIC_COLUMNS)).where(c.person_id == person_id)
     row = conn.execute(query).first()
     return dict(zip(PUBLIC_COLUMNS, row, strict=True)) if row is not None else None
+
+
+def active_values(conn: Connection, column: str) -> list[str]:
+    """The distinct departments or roles (`column`) of active people, in order."""
+    if column not in ("department", "role"):
+        raise ValueError(f"not a grouping column: {column}")
+    c = people.c[column]
+    query = select(c).where(people.c.status == "active").distinct().order_by(c)
+    return [v for (v,) in conn.execute(query)]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Table, delete, insert, select, text, update
+from sqlalchemy import Connection, Select, Table, delete, insert, select, text, update
 
 from proficio.lrs.refs import RefKind
 from proficio.storage import rawsql
@@ -25,6 +25,7 @@ from proficio.storage.schema import (
     progress_summaries,
     statements,
 )
+from proficio.storage.schema import people as people_table
 
 _PROGRESS = (progress_levels, progress_changes, progress_summaries, progress_people)
 
@@ -381,6 +382,27 @@ def levels_of_people(conn: Connection, person_ids: Sequence[str]) -> list[LevelR
         query = select(*(c[name] for name in LevelRow.__slots__)).where(c.person_id.in_(chunk))
         found += [LevelRow(*row) for row in conn.execute(query)]
     return found
+
+
+def level_of_people(
+    conn: Connection, *, people: Select[Any], framework_id: str, competency_id: str
+) -> list[tuple[Any, ...]]:
+    """(person_id, name, department, role, level, since_us, baseline_level) of each of
+    `people` (a select of person ids), by name; level None for those never judged."""
+    p, lv = people_table.c, progress_levels.c
+    query = (
+        select(p.person_id, p.name, p.department, p.role, lv.level, lv.since_us, lv.baseline_level)
+        .select_from(people_table)
+        .outerjoin(
+            progress_levels,
+            (lv.person_id == p.person_id)
+            & (lv.framework_id == framework_id)
+            & (lv.competency_id == competency_id),
+        )
+        .where(p.person_id.in_(people))
+        .order_by(p.name, p.person_id)
+    )
+    return [tuple(row) for row in conn.execute(query)]
 
 
 def voided_among(conn: Connection, statement_ids: Sequence[str]) -> list[str]:

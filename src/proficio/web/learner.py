@@ -19,15 +19,16 @@ from starlette.responses import RedirectResponse, Response
 
 from proficio.auth.web import current_session
 from proficio.errors import SignInRequired
+from proficio.lrs.activities import activity_names
 from proficio.lrs.timestamps import iso_from_us
 from proficio.people import cohorts as cohort_service
 from proficio.people.views import person_view, statement_about, timeline_page
 from proficio.progress import training
 from proficio.progress.evidence import Evidence
+from proficio.progress.frameworks import NO_LEVEL
 from proficio.progress.rules import DAY_US
 from proficio.progress.service import person_evidence
 from proficio.progress.views import person_progress
-from proficio.storage import activities as activity_store
 from proficio.storage import progress as progress_store
 from proficio.web.charts import level_steps
 from proficio.web.pages import Ask, Page
@@ -49,7 +50,7 @@ def learner_page(conn: Connection, ask: Ask) -> dict[str, Any]:
     evidence = sorted(person_evidence(rows), key=lambda e: e.at_us, reverse=True)
     competencies = [c for f in progress["frameworks"] for c in f["competencies"]]
     week = _week(evidence, ask)
-    scales = {f.id: ["None yet", *(level.name for level in f.scale)] for f in ask.frameworks}
+    scales = {f.id: f.level_names for f in ask.frameworks}
     start_us = _chart_start(progress, evidence, ask.at_us)
     charts = {}
     for framework in progress["frameworks"]:
@@ -77,7 +78,7 @@ def learner_page(conn: Connection, ask: Ask) -> dict[str, Any]:
         "as_of": progress["as_of"],
         "judged_at": progress["judged_at"],
         "baseline_date": progress["baseline_date"],
-        "scale": next(iter(scales.values()), ["None yet"]),
+        "scale": next(iter(scales.values()), [NO_LEVEL]),
         "narrative": _narrative(person, own, competencies, week, due, evidence, ask.at_us),
         "this_week": week,
         "competencies": competencies,
@@ -136,10 +137,10 @@ def _narrative(
     counts: dict[str, int] = {}
     for c in competencies:
         counts[c["level"]["name"]] = counts.get(c["level"]["name"], 0) + 1
-    top, n = max(counts.items(), key=lambda item: (item[1], item[0] != "None yet"))
+    top, n = max(counts.items(), key=lambda item: (item[1], item[0] != NO_LEVEL))
     where = (
         f"{who} {verb} not at any level yet in {n} of {len(competencies)} competencies"
-        if top == "None yet"
+        if top == NO_LEVEL
         else f"{who} {verb} at {top} in {n} of {len(competencies)} competencies"
     )
     this_week = (
@@ -228,7 +229,7 @@ def _feed(
     competencies: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
     """The latest evidence and level changes, newest first, in plain words."""
-    names = _activity_names(conn, [e.activity for e in recent if e.activity])
+    names = activity_names(conn, [e.activity for e in recent if e.activity])
     items: list[dict[str, Any]] = [
         {
             "at": iso_from_us(e.at_us),
@@ -249,18 +250,6 @@ def _feed(
                 text += f" (back after {h['gap_days']} days away)"
             items.append({"at": h["at"], "text": text, "href": None, "kind": h["direction"]})
     return sorted(items, key=lambda i: i["at"], reverse=True)[:FEED_SIZE]
-
-
-def _activity_names(conn: Connection, activity_ids: list[str]) -> dict[str, str]:
-    out = {}
-    for activity_id, definition in activity_store.get_definitions(
-        conn, sorted(set(activity_ids))
-    ).items():
-        names = orjson.loads(definition).get("name") or {}
-        name = names.get("en-US") or names.get("en") or next(iter(names.values()), None)
-        if name:
-            out[activity_id] = name
-    return out
 
 
 def evidence_page(conn: Connection, ask: Ask) -> dict[str, Any]:

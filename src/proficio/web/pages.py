@@ -57,12 +57,14 @@ class Ask:
     path: str
     profile: Profile
     query: dict[str, str] = field(default_factory=dict)  # the filters alone, for links
-    whole: bool = False  # an export (CSV, PDF): every row, not one page of them
     fmt: str = "html"  # html, json, csv or pdf
     cache: PageCache = field(default_factory=PageCache)
-    as_of: list[float] = field(
-        default_factory=list
-    )  # when shown figures older than the data were made
+    as_of: list[float] = field(default_factory=list)  # when older figures shown were made
+
+    @property
+    def whole(self) -> bool:
+        """An export (CSV, PDF): every row, not one page of them, and no stale figure."""
+        return self.fmt in ("csv", "pdf")
 
     @property
     def today(self) -> dt.date:
@@ -75,7 +77,7 @@ class Ask:
             conn,
             ("training", today),
             training.COMPLETING_VERBS,
-            lambda c: training.records(c, person_ids=None, today=today),
+            lambda c: training.records(c, today=today),
         )
         return every if person_ids is None else [r for r in every if r.person_id in person_ids]
 
@@ -244,7 +246,7 @@ def _handler(page: Page, fmt: str) -> Callable[..., Any]:
         ctx = context_of(request)
         actor = found.actor
         assert ctx.frameworks is not None, "create_app builds it"
-        cache = ctx.frameworks
+        frameworks = ctx.frameworks
 
         def build(conn: Connection) -> tuple[dict[str, Any], list[dict[str, str]]]:
             params = _params(request, page)
@@ -252,12 +254,11 @@ def _handler(page: Page, fmt: str) -> Callable[..., Any]:
             ask = Ask(
                 actor=actor,
                 params=params,
-                frameworks=cache.current(conn),
+                frameworks=frameworks.current(conn),
                 at_us=now_us(),
                 path=request.url.path.removesuffix(f".{fmt}"),
-                profile=Profile(ctx.settings.profile_namespace),
+                profile=frameworks.profile,
                 query=query,
-                whole=fmt in ("csv", "pdf"),
                 fmt=fmt,
                 cache=ctx.pages,
             )

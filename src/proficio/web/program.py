@@ -10,28 +10,30 @@ the target level. Every bar and count drills down to the people behind it
 
 from __future__ import annotations
 
-import datetime as dt
 from bisect import bisect_left
 from collections import defaultdict
+from dataclasses import dataclass
 from statistics import fmean
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
-import orjson
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from proficio.auth.permissions import ORGANISATION, Action, ensure_permission, visible_people
 from proficio.capture.profile import ADL_VERBS
 from proficio.errors import BadRequest
+from proficio.lrs.timestamps import iso_from_us
 from proficio.progress import training
 from proficio.progress.aggregates import aggregate
+from proficio.progress.evidence import Evidence
 from proficio.progress.frameworks import Competency, Framework
 from proficio.progress.rules import DAY_US
 from proficio.progress.views import group_targets, people_group
 from proficio.storage import cohorts as cohort_store
+from proficio.storage import people as people_store
 from proficio.storage import progress as progress_store
 from proficio.storage import rawsql
-from proficio.storage.schema import lrs_keys, people, progress_levels
+from proficio.storage.keys import keys_containing
 from proficio.web.charts import Bar, paired_histogram, stacked_bars
 from proficio.web.pages import Ask, Page, Table
 
@@ -48,23 +50,14 @@ def _groups(conn: Connection, kind: str) -> list[tuple[str, str]]:
     if kind == "cohort":
         return [(c.cohort_id, c.name) for c in cohort_store.find_cohorts(conn)]
     if kind in ("department", "role"):
-        column = people.c.department if kind == "department" else people.c.role
-        query = select(column).where(people.c.status == "active").distinct().order_by(column)
-        return [(v, v) for (v,) in conn.execute(query)]
-    k = lrs_keys.c
-    query = select(k.value).where(k.value.contains("/activities/workflow/", autoescape=True))
-    found = sorted(
-        {
-            unquote(v.rsplit("/activities/", 1)[1])
-            for (v,) in conn.execute(query)
-            if "/activities/workflow/" in v  # SQLite's LIKE ignores case; the path does not
-        }
-    )
-    return [(path, path.removeprefix("workflow/")) for path in found]
+        return [(v, v) for v in people_store.active_values(conn, kind)]
+    marker = "/activities/workflow/"
+    paths = sorted({unquote(v.rsplit("/activities/", 1)[1]) for v in keys_containing(conn, marker)})
+    return [(path, path.removeprefix("workflow/")) for path in paths]
 
 
-def _competency(ask: Ask) -> tuple[Any, Any]:
-    assessed = [(f, c) for f in ask.frameworks for c in f.competencies if c.rules]
+def _competency(ask: Ask) -> tuple[Framework, Competency]:
+    assessed = [(f, c) for f in ask.frameworks for c in f.assessed]
     if not assessed:
         raise BadRequest("no framework has an assessed competency yet", field="competency")
     chosen = ask.params.get("competency") or assessed[0][1].id
@@ -85,18 +78,17 @@ def program_page(conn: Connection, ask: Ask) -> dict[str, Any]:
     ensure_permission(conn, ask.actor, Action.PROGRAM_READ, ORGANISATION)
     kind = _kind(ask)
     framework, competency = _competency(ask)
-    _table_param(ask)
-    scale = ["None yet", *(level.name for level in framework.scale)]
-    verbs = (*training.COMPLETING_VERBS, RESPONDED, ask.profile.verb("applied"))
-    facts = ask.cached(conn, ("program-facts", ask.today), verbs, lambda c: _person_facts(c, ask))
+    _check_table(ask)
+    scale = framework.level_names
+    facts = _facts(conn, ask)
 
     def groups(c: Connection) -> list[dict[str, Any]]:
-        return _group_rows(c, ask, kind, framework, competency, verbs)
+        return _group_rows(c, ask, kind, framework, competency)
 
     if visible_people(conn, ask.actor, Action.PROGRESS_READ) is None:
         # The same for everyone who sees everyone: shared, and recounted as levels change.
         key = ("program-groups", kind, framework.id, competency.id, ask.today)
-        rows = ask.cached(conn, key, verbs, groups, levels=True)
+        rows = ask.cached(conn, key, _verbs(ask), groups, levels=True)
     else:
         rows = groups(conn)
     bars = [
@@ -108,8 +100,8 @@ def program_page(conn: Connection, ask: Ask) -> dict[str, Any]:
         for r in rows
         if r["size"]
     ]
-    baseline, latest = facts["histograms"]
-    competencies = [(c.id, c.name) for f in ask.frameworks for c in f.competencies if c.rules]
+    baseline, latest = facts.histograms
+    competencies = [(c.id, c.name) for f in ask.frameworks for c in f.assessed]
     return {
         "title": "Program",
         "by": kind,
@@ -117,9 +109,9 @@ def program_page(conn: Connection, ask: Ask) -> dict[str, Any]:
         "competency": {"competency_id": competency.id, "name": competency.name},
         "competency_options": competencies,
         "scale": scale,
-        "as_of": dt.datetime.fromtimestamp(ask.at_us / 1e6, dt.UTC).isoformat(),
+        "as_of": iso_from_us(ask.at_us),
         "groups": rows,
-        "confidence": {"baseline": baseline, "now": latest, "people": len(facts["confidence"])},
+        "confidence": {"baseline": baseline, "now": latest, "people": len(facts.confidence)},
         "definitions": {
             "completion": "share of the group's enrolled people who completed every required "
             "training item the LMS reports on",
@@ -160,10 +152,9 @@ def _group_rows(
     kind: str,
     framework: Framework,
     competency: Competency,
-    verbs: tuple[str, ...],
 ) -> list[dict[str, Any]]:
     """Each group's figures for one competency, side by side."""
-    facts = ask.cached(conn, ("program-facts", ask.today), verbs, lambda c: _person_facts(c, ask))
+    facts = _facts(conn, ask)
     rows = []
     for group_id, name in _groups(conn, kind):
         group = people_group(conn, ask.actor, kind, group_id)
@@ -184,11 +175,9 @@ def _group_rows(
     return rows
 
 
-def _table_param(ask: Ask) -> str:
-    table = ask.params.get("table") or "groups"
-    if table not in TABLES:
+def _check_table(ask: Ask) -> None:
+    if (ask.params.get("table") or "groups") not in TABLES:
         raise BadRequest(f"must be one of {', '.join(TABLES)}", field="table")
-    return table
 
 
 def _row(
@@ -197,15 +186,15 @@ def _row(
     name: str,
     members: list[str],
     found: dict[str, Any],
-    facts: dict[str, Any],
+    facts: PersonFacts,
     ask: Ask,
 ) -> dict[str, Any]:
     def share(values: list[bool]) -> float | None:
         return round(sum(values) / len(values), 4) if values else None
 
-    done = facts["completed"] if kind != "cohort" else facts["completed_in"].get(group_id, {})
+    done = facts.completed if kind != "cohort" else facts.completed_in.get(group_id, {})
     completed = [done[p] for p in members if p in done]
-    confidences = [facts["confidence"][p] for p in members if p in facts["confidence"]]
+    confidences = [facts.confidence[p] for p in members if p in facts.confidence]
     movement = found["movement"]
     since = ask.at_us - REPEAT_DAYS * DAY_US
     drill = {"by": kind, "group": group_id, "competency": found["competency_id"]}
@@ -221,7 +210,7 @@ def _row(
         else None,
         "confidence_baseline": round(fmean(c[0] for c in confidences), 2) if confidences else None,
         "confidence_now": round(fmean(c[1] for c in confidences), 2) if confidences else None,
-        "repeated_use": share([_applied_since(facts, p, since) >= REPEATS for p in members]),
+        "repeated_use": share([facts.applied_since(p, since) >= REPEATS for p in members]),
         "median_days_to_target": (found["time_to_target_days"] or {}).get("median"),
         "regressed": found["regressed"]["people"],
         "distribution": [
@@ -235,11 +224,6 @@ def _row(
     }
 
 
-def _applied_since(facts: dict[str, Any], person_id: str, since: int) -> int:
-    times = facts["applied"].get(person_id, ())
-    return len(times) - bisect_left(times, since)
-
-
 def _histogram(values: Any) -> list[int]:
     counts = [0] * len(CONFIDENCE)
     for v in values:
@@ -248,12 +232,33 @@ def _histogram(values: Any) -> list[int]:
     return counts
 
 
-def _person_facts(conn: Connection, ask: Ask) -> dict[str, Any]:
-    """What the groups' figures need per person, read once for everyone: whether they
-    completed their required training, their confidence at baseline and latest, and how
-    often they applied AI to a workflow lately."""
-    completed: dict[str, bool] = {}  # person -> every required item done
-    completed_in: dict[str, dict[str, bool]] = defaultdict(dict)  # cohort -> person -> done
+@dataclass(frozen=True, slots=True)
+class PersonFacts:
+    """What the groups' figures need per person, read once for everyone."""
+
+    completed: dict[str, bool]  # person -> every required item done
+    completed_in: dict[str, dict[str, bool]]  # cohort -> person -> its items done
+    confidence: dict[str, tuple[float, float]]  # person -> (first answer, latest answer)
+    applied: dict[str, list[int]]  # person -> when they applied AI to a workflow, in order
+    histograms: tuple[list[int], list[int]]  # people per confidence rating: first, latest
+
+    def applied_since(self, person_id: str, since_us: int) -> int:
+        times = self.applied.get(person_id, [])
+        return len(times) - bisect_left(times, since_us)
+
+
+def _verbs(ask: Ask) -> tuple[str, ...]:
+    """The statements the program's figures are counted from."""
+    return (*training.COMPLETING_VERBS, RESPONDED, ask.profile.verb("applied"))
+
+
+def _facts(conn: Connection, ask: Ask) -> PersonFacts:
+    return ask.cached(conn, ("program-facts", ask.today), _verbs(ask), lambda c: _count(c, ask))
+
+
+def _count(conn: Connection, ask: Ask) -> PersonFacts:
+    completed: dict[str, bool] = {}
+    completed_in: dict[str, dict[str, bool]] = defaultdict(dict)
     for record in ask.training(conn, None):
         done = record.status in (training.COMPLETED, training.LATE)
         completed[record.person_id] = completed.get(record.person_id, True) and done
@@ -261,14 +266,14 @@ def _person_facts(conn: Connection, ask: Ask) -> dict[str, Any]:
         in_cohort[record.person_id] = in_cohort.get(record.person_id, True) and done
     key = ask.profile.extension("confidence")
     answers: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    for person_id, _sid, at_us, _stored, facts in progress_store.evidence_by_verb(
+    for person_id, statement_id, at_us, _stored, facts in progress_store.evidence_by_verb(
         conn, [RESPONDED]
     ):
-        value = orjson.loads(facts)[8].get(key)
+        value = Evidence.from_row(statement_id, at_us, facts).extensions.get(key)
         if isinstance(value, int | float):
             answers[person_id].append((at_us, float(value)))
-    confidence = {p: (min(found)[1], max(found)[1]) for p, found in answers.items() if found}
-    applied: dict[str, list[int]] = defaultdict(list)  # person -> when, in order
+    confidence = {p: (min(found)[1], max(found)[1]) for p, found in answers.items()}
+    applied: dict[str, list[int]] = defaultdict(list)
     for person_id, _sid, at_us, _stored, _facts in progress_store.evidence_by_verb(
         conn, [ask.profile.verb("applied")]
     ):
@@ -279,13 +284,7 @@ def _person_facts(conn: Connection, ask: Ask) -> dict[str, Any]:
         _histogram(first for first, _ in confidence.values()),
         _histogram(last for _, last in confidence.values()),
     )
-    return {
-        "completed": completed,
-        "completed_in": completed_in,
-        "confidence": confidence,
-        "applied": applied,
-        "histograms": histograms,
-    }
+    return PersonFacts(completed, completed_in, confidence, applied, histograms)
 
 
 def _program_table(context: dict[str, Any], params: dict[str, str]) -> Table:
@@ -335,21 +334,11 @@ def program_people(conn: Connection, ask: Ask) -> dict[str, Any]:
     if level and not (level.isascii() and level.isdigit() and int(level) <= len(framework.scale)):
         raise BadRequest(f"must be a level rank from 0 to {len(framework.scale)}", field="level")
     group = people_group(conn, ask.actor, kind, group_id)
-    p, lv = people.c, progress_levels.c
-    query = (
-        select(p.person_id, p.name, p.department, p.role, lv.level, lv.since_us, lv.baseline_level)
-        .select_from(people)
-        .outerjoin(
-            progress_levels,
-            (lv.person_id == p.person_id)
-            & (lv.framework_id == framework.id)
-            & (lv.competency_id == competency.id),
-        )
-        .where(p.person_id.in_(group.people))
-        .order_by(p.name, p.person_id)
-    )
     rows = []
-    for person_id, name, department, role, rank, since_us, baseline in conn.execute(query):
+    found = progress_store.level_of_people(
+        conn, people=group.people, framework_id=framework.id, competency_id=competency.id
+    )
+    for person_id, name, department, role, rank, since_us, baseline in found:
         rank = rank or 0
         if level and rank != int(level):
             continue
@@ -360,9 +349,7 @@ def program_people(conn: Connection, ask: Ask) -> dict[str, Any]:
                 "department": department,
                 "role": role,
                 "level": {"rank": rank, "name": framework.level_name(rank)},
-                "since": dt.datetime.fromtimestamp(since_us / 1e6, dt.UTC).date().isoformat()
-                if since_us
-                else None,
+                "since": iso_from_us(since_us)[:10] if since_us else None,
                 "baseline": framework.level_name(baseline) if baseline is not None else None,
                 "href": f"/people/{quote(person_id)}",
             }

@@ -8,12 +8,11 @@ Only the manager's reporting line, ever: the team is read from the people direct
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from proficio.auth.permissions import (
     Action,
@@ -24,8 +23,11 @@ from proficio.auth.permissions import (
     visible_people,
 )
 from proficio.errors import BadRequest, Forbidden, NotFound
+from proficio.lrs.timestamps import iso_from_us
+from proficio.people.cohorts import Cohort, latest_cohorts
 from proficio.people.directory import reporting_line
 from proficio.progress import training
+from proficio.progress.aggregates import STALLED_DAYS
 from proficio.progress.frameworks import Framework
 from proficio.progress.plans import stored_plans, targets_of
 from proficio.progress.rules import DAY_US
@@ -33,18 +35,16 @@ from proficio.progress.service import person_evidence
 from proficio.progress.signals import coaching_signals, worth_reading
 from proficio.storage import people as people_store
 from proficio.storage import progress as progress_store
-from proficio.storage.schema import cohort_members, cohorts
 from proficio.web.charts import Bar, stacked_bars
 from proficio.web.pages import Ask, Page, Table, paginate
 
-STALLED_DAYS = 21
 PAGE_SIZE = 50
 CHUNK = 500  # ids per IN (...) list
 STATUSES = ("all", "needs attention", "overdue", "stalled", "regressed", "on track")
 
 
 def _columns(frameworks: list[Framework]) -> list[tuple[Framework, str, str]]:
-    return [(f, c.id, c.name) for f in frameworks for c in f.competencies if c.rules]
+    return [(f, c.id, c.name) for f in frameworks for c in f.assessed]
 
 
 def team_page(conn: Connection, ask: Ask) -> dict[str, Any]:
@@ -66,20 +66,21 @@ def team_page(conn: Connection, ask: Ask) -> dict[str, Any]:
     status = ask.params.get("status") or "all"
     if status not in STATUSES:
         raise BadRequest(f"must be one of {', '.join(STATUSES)}", field="status")
-    team_cohorts = _cohorts_of(conn, line)
+    team_cohorts = latest_cohorts(conn, person_ids=line)
     cohort = ask.params.get("cohort", "")
-    if cohort and cohort not in {c for c, _ in team_cohorts.values()}:
+    if cohort and cohort not in {c.cohort_id for c in team_cohorts.values()}:
         raise BadRequest(f"{cohort!r} is not a cohort of this team", field="cohort")
 
     rows = _rows(conn, ask, line, columns, team_cohorts)
     if cohort:
-        rows = [r for r in rows if team_cohorts.get(r["person_id"], ("", ""))[0] == cohort]
+        rows = [r for r in rows if r["cohort_id"] == cohort]
     # A competency chosen by id: the first framework's, should two frameworks share an id.
-    shown = [i for i, (_, c, _) in enumerate(columns) if not chosen or c == chosen][
-        : 1 if chosen else None
-    ]
+    if chosen:
+        shown = [next(i for i, (_, c, _) in enumerate(columns) if c == chosen)]
+    else:
+        shown = list(range(len(columns)))
     shown_columns = [columns[i] for i in shown]
-    summary = _summary(rows, columns, ask)
+    summary = _summary(rows, columns)
     if status != "all":
         rows = [r for r in rows if _matches(r, status)]
     if chosen:
@@ -92,14 +93,14 @@ def team_page(conn: Connection, ask: Ask) -> dict[str, Any]:
     return {
         "title": "My team" if manager_id == ask.actor.person_id else f"{manager['name']}'s team",
         "manager": {"person_id": manager_id, "name": manager["name"]},
-        "as_of": dt.datetime.fromtimestamp(ask.at_us / 1e6, dt.UTC).isoformat(),
+        "as_of": iso_from_us(ask.at_us),
         "size": len(line),
         "filters": {"competency": chosen, "cohort": cohort, "status": status},
         "filter_options": {
             "competency": [("", "All competencies")] + [(c, n) for _, c, n in columns],
             "cohort": [
                 ("", "All cohorts"),
-                *sorted(set(team_cohorts.values()), key=lambda v: v[1]),
+                *sorted({(c.cohort_id, c.name) for c in team_cohorts.values()}, key=lambda c: c[1]),
             ],
             "status": [(s, s.capitalize()) for s in STATUSES],
         },
@@ -112,28 +113,12 @@ def team_page(conn: Connection, ask: Ask) -> dict[str, Any]:
     }
 
 
-def _cohorts_of(conn: Connection, people: list[str]) -> dict[str, tuple[str, str]]:
-    """Each person's latest enrolled cohort: (id, name)."""
-    m, c = cohort_members.c, cohorts.c
-    found: dict[str, tuple[str, str]] = {}
-    for start in range(0, len(people), CHUNK):
-        query = (
-            select(m.person_id, c.cohort_id, c.name)
-            .join(cohorts, c.cohort_id == m.cohort_id)
-            .where(m.status == "enrolled", m.person_id.in_(people[start : start + CHUNK]))
-            .order_by(c.start_date)
-        )
-        for person_id, cohort_id, name in conn.execute(query):
-            found[person_id] = (cohort_id, name)
-    return found
-
-
 def _rows(
     conn: Connection,
     ask: Ask,
     line: list[str],
     columns: list[tuple[Framework, str, str]],
-    team_cohorts: dict[str, tuple[str, str]],
+    team_cohorts: dict[str, Cohort],
 ) -> list[dict[str, Any]]:
     if not line:
         return []
@@ -145,12 +130,12 @@ def _rows(
     levels: dict[str, dict[tuple[str, str], progress_store.LevelRow]] = {}
     for level in progress_store.levels_of_people(conn, line):
         levels.setdefault(level.person_id, {})[(level.framework_id, level.competency_id)] = level
-    today = dt.datetime.fromtimestamp(ask.at_us / 1e6, dt.UTC).date()
+    today = ask.today
     overdue_items = Counter(
         r.person_id for r in ask.training(conn, set(line)) if r.status == training.OVERDUE
     )
     plans = stored_plans(conn, frameworks=ask.frameworks)
-    stalled_before = ask.at_us - STALLED_DAYS * DAY_US
+    stalled_before = ask.at_us - STALLED_DAYS * DAY_US  # as the group views count it
     out = []
     for person_id in line:
         person = people.get(person_id)
@@ -159,7 +144,7 @@ def _rows(
         own = levels.get(person_id, {})
         cohort = team_cohorts.get(person_id)
         targets = targets_of(
-            plans, role=person["role"], cohort_ids={cohort[0]} if cohort else set()
+            plans, role=person["role"], cohort_ids={cohort.cohort_id} if cohort else set()
         )
         cells, moved, last, regressed, missed = [], 0, None, False, 0
         for framework, competency_id, _name in columns:
@@ -183,12 +168,11 @@ def _rows(
                 "name": person["name"],
                 "role": person["role"],
                 "href": f"/people/{quote(person_id)}",
-                "cohort": cohort[1] if cohort else None,
+                "cohort_id": cohort.cohort_id if cohort else None,
+                "cohort": cohort.name if cohort else None,
                 "cells": cells,
                 "moved_since_baseline": moved,
-                "last_evidence": dt.datetime.fromtimestamp(last / 1e6, dt.UTC).date().isoformat()
-                if last
-                else None,
+                "last_evidence": iso_from_us(last)[:10] if last else None,
                 "stalled": stalled,
                 "overdue": overdue_items[person_id] + missed,
                 "regressed": regressed,
@@ -212,7 +196,7 @@ def _matches(row: dict[str, Any], status: str) -> bool:
 
 
 def _summary(
-    rows: list[dict[str, Any]], columns: list[tuple[Framework, str, str]], ask: Ask
+    rows: list[dict[str, Any]], columns: list[tuple[Framework, str, str]]
 ) -> dict[str, Any]:
     per_competency = []
     for i, (framework, competency_id, name) in enumerate(columns):
@@ -272,33 +256,15 @@ def _add_signals(conn: Connection, ask: Ask, rows: list[dict[str, Any]]) -> None
         r["signals"] = [{"key": s.key, "text": s.text} for s in signals]
 
 
+# The CSV's columns before the levels: each a key of a row of the heatmap.
+_TABLE_FIELDS = ("person_id", "name", "role", "cohort", "overdue", "stalled", "regressed",
+                 "moved_since_baseline", "last_evidence")  # fmt: skip
+
+
 def _team_table(context: dict[str, Any], _params: dict[str, str]) -> Table:
-    names = [c["name"] for c in context["columns"]]
-    header = [
-        "person_id",
-        "name",
-        "role",
-        "cohort",
-        "overdue",
-        "stalled",
-        "regressed",
-        "moved_since_baseline",
-        "last_evidence",
-        *names,
-    ]
+    header = [*_TABLE_FIELDS, *(c["name"] for c in context["columns"])]
     rows = [
-        [
-            r["person_id"],
-            r["name"],
-            r["role"],
-            r["cohort"],
-            r["overdue"],
-            r["stalled"],
-            r["regressed"],
-            r["moved_since_baseline"],
-            r["last_evidence"],
-            *[c["name"] for c in r["cells"]],
-        ]
+        [*(r[k] for k in _TABLE_FIELDS), *(c["name"] for c in r["cells"])]
         for r in context["people"]
     ]
     return Table("team", header, rows)

@@ -242,7 +242,7 @@ def _run(database: Database, events: list[tuple[Any, ...]]) -> None:
 
 
 def test_incremental_levels_equal_a_rebuild_from_the_statements(db: Database) -> None:
-    examples = 30
+    examples = int(__import__("os").environ.get("EXAMPLES", "30"))
 
     @settings(
         max_examples=examples,

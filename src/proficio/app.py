@@ -23,8 +23,9 @@ from proficio.lrs.asgi import PREFIX, create_xapi_app
 from proficio.lrs.handlers import writer_handlers
 from proficio.lrs.timestamps import iso_from_us
 from proficio.people.routes import people_routes
+from proficio.progress.judging import Judges, judge_continuously
 from proficio.progress.routes import progress_routes
-from proficio.progress.service import Frameworks, ensure_default_framework, judge_continuously
+from proficio.progress.service import Frameworks, ensure_default_framework
 from proficio.settings import Settings
 from proficio.storage.blobs import open_blob_store
 from proficio.storage.database import Database
@@ -81,7 +82,6 @@ def create_app(
             handlers=partial(
                 writer_handlers,
                 account_home_pages=settings.account_home_pages,
-                profile_namespace=settings.profile_namespace,
             ),
             sqlite_synchronous=settings.sqlite_synchronous,
             start_method=writer_start_method,
@@ -97,8 +97,13 @@ def create_app(
             frameworks=Frameworks(Profile(settings.profile_namespace)),
             pages=PageCache(db, max_stale_seconds=settings.dashboard_max_stale_seconds),
         )
+        judges = Judges(
+            settings.database_url,
+            profile_namespace=settings.profile_namespace,
+            start_method=writer_start_method,
+        )
         judging = asyncio.create_task(
-            judge_continuously(writer, interval=settings.progress_interval_seconds)
+            judge_continuously(db, writer, judges, interval=settings.progress_interval_seconds)
         )
         try:
             yield
@@ -106,6 +111,7 @@ def create_app(
             judging.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await judging
+            judges.stop()
             app.state.proficio.pages.wait_idle()
             writer.close()
             db.close()

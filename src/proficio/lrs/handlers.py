@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from proficio.capture.profile import Profile
 from proficio.events import Subscriber
 from proficio.lrs.documents import store_documents
 from proficio.lrs.statements import statement_handler
@@ -18,15 +17,12 @@ def statement_subscribers(*, account_home_pages: tuple[str, ...]) -> list[Subscr
     return [actor_linker(account_home_pages=account_home_pages), EvidenceRecorder()]
 
 
-def writer_handlers(
-    *, account_home_pages: tuple[str, ...] = (), profile_namespace: str | None = None
-) -> dict[str, Handler]:
+def writer_handlers(*, account_home_pages: tuple[str, ...] = ()) -> dict[str, Handler]:
     """Built inside the writer process (so its caches live there); `account_home_pages` go to
-    identity resolution (`people.linking`), `profile_namespace` to the evidence rules."""
+    identity resolution (`people.linking`)."""
     subscribers = statement_subscribers(account_home_pages=account_home_pages)
-    profile = Profile(profile_namespace) if profile_namespace else Profile()
     return {
         "statements": statement_handler(subscribers=subscribers),
         "documents": store_documents,
-        "progress": progress_handler(profile),
+        "progress": progress_handler(),
     }

@@ -11,7 +11,7 @@ evidence aged out.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +54,53 @@ class Progress:
     next_check_us: int | None  # when a level may change without new evidence
 
 
+@dataclass(frozen=True, slots=True)
+class Horizon:
+    """The evidence a judgement from a moment on needs: for each verb that facts name, what
+    happened from `windows[verb]` before that moment (None: all of it, for a fact without a
+    time window); nothing of other verbs, which no fact counts."""
+
+    windows: dict[str, int | None]
+
+    def complete_from(self, start_us: int) -> int:
+        """From when all evidence that facts count is there, for a judgement from `start_us`."""
+        return start_us - min((w for w in self.windows.values() if w is not None), default=0)
+
+
+def horizon(frameworks: list[Framework]) -> Horizon | None:
+    """What a judgement needs (`Horizon`), or None when some fact counts any verb."""
+    windows: dict[str, int | None] = {}
+    for framework in frameworks:
+        for competency in framework.assessed:
+            for fact in competency.facts:
+                if not fact.where.verbs:
+                    return None
+                width = None if fact.within_days is None else fact.within_days * DAY_US
+                for verb in fact.where.verbs:
+                    if verb not in windows:
+                        windows[verb] = width
+                    elif width is None or windows[verb] is None:
+                        windows[verb] = None
+                    else:
+                        windows[verb] = max(width, windows[verb] or 0)
+    return Horizon(windows)
+
+
+@dataclass(frozen=True, slots=True)
+class Partial:
+    """What a judgement knows when it is given only what a `Horizon` names of the learner's
+    evidence: all that facts count from `complete_from_us` on, and each competency's latest
+    evidence as last judged (`last_evidence_us`)."""
+
+    complete_from_us: int
+    last_evidence_us: dict[str, int | None]
+
+
+class EvidenceIncomplete(Exception):
+    """A partial judgement needs older evidence (how long a learner was silent before a rise
+    that reaches before `Partial.complete_from_us`): judge them again with all of it."""
+
+
 def progress_of(
     framework: Framework,
     evidence: list[Evidence],
@@ -63,6 +110,7 @@ def progress_of(
     explain: bool = False,
     start_us: int | None = None,
     prior: dict[str, list[Change]] | None = None,
+    partial: Partial | None = None,
 ) -> Progress:
     """`baseline_us`: when the learner's program started, for the level they started at;
     `explain`: judge every level's rule now, branch by branch (for a person's own view).
@@ -70,7 +118,8 @@ def progress_of(
     With `start_us`, only the moments from then on are judged, continuing the history in
     `prior` (each competency's changes before `start_us`, as a whole judgement gave them):
     the same result as judging everything, for a fraction of the work when only recent
-    evidence is new."""
+    evidence is new. With `partial` too, `evidence` may be only what `horizon` says such a
+    judgement needs; raises EvidenceIncomplete when that is not enough."""
     facts = Facts(evidence, start_us=start_us)
     prior = prior or {}
     states, changes, upcoming = [], [], []
@@ -85,6 +134,7 @@ def progress_of(
             baseline_us,
             explain,
             prior.get(competency.id, []),
+            partial,
         )
         states.append(state)
         changes += history
@@ -101,6 +151,7 @@ def _competency(
     baseline_us: int | None,
     explain: bool,
     prior: list[Change],
+    partial: Partial | None,
 ) -> tuple[State, list[Change], int | None]:
     leaves = list(competency.facts)
     # The level can change only when one of its facts turns true or false.
@@ -123,6 +174,8 @@ def _competency(
         gap = None
         if up:
             arrivals = arrivals if arrivals is not None else facts.arrivals(leaves)
+            if partial is not None and not _known_since(arrivals, partial, last_up):
+                raise EvidenceIncomplete(competency.id)
             silence = _longest_silence(arrivals, after=last_up, until=at_us)
             gap = silence // DAY_US if silence >= GAP_DAYS * DAY_US else None
             last_up = at_us
@@ -138,11 +191,13 @@ def _competency(
             )
         )
         level, since = new_level, at_us
-    arrivals = arrivals if arrivals is not None else facts.arrivals(leaves)
-    seen = bisect_right(arrivals, now_us)
-    last_seen = arrivals[seen - 1] if seen else None
-    if seen < len(arrivals):  # evidence dated later than now counts once its time comes
-        next_us = min(next_us or arrivals[seen], arrivals[seen])
+    last_seen, coming = facts.around(leaves, now_us)
+    if partial is not None:  # evidence is only added: the latest is this or what it was
+        known = partial.last_evidence_us.get(competency.id)
+        if known is not None and (last_seen is None or known > last_seen):
+            last_seen = known
+    if coming is not None:  # evidence dated later than now counts once its time comes
+        next_us = min(next_us or coming, coming)
     outcomes = tuple(evaluate(rule, facts, now_us) for rule in competency.rules) if explain else ()
     reached: list[int | None] = [None] * len(competency.rules)
     for change in history:
@@ -163,6 +218,15 @@ def _competency(
         reached_us=tuple(reached),
     )
     return state, history, next_us
+
+
+def _known_since(arrivals: list[int], partial: Partial, last_up: int | None) -> bool:
+    """Whether the silences after `last_up` can be measured from partial evidence: some of it
+    arrived between where it is complete and `last_up`, so the arrival before each silence
+    is known."""
+    if last_up is None:
+        return False
+    return bisect_right(arrivals, last_up) > bisect_left(arrivals, partial.complete_from_us)
 
 
 def _longest_silence(arrivals: list[int], *, after: int | None, until: int) -> int:

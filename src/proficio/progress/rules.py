@@ -214,6 +214,18 @@ class Facts:
         times, items = self.matching(where)
         return items[bisect_left(times, at_us) : bisect_right(times, at_us)]
 
+    def around(self, facts: list[Fact], at_us: int) -> tuple[int | None, int | None]:
+        """When evidence for any of `facts` last happened by `at_us`, and next after it."""
+        last, coming = None, None
+        for where in {id(f.where): f.where for f in facts}.values():
+            times, _ = self.matching(where)
+            index = bisect_right(times, at_us)
+            if index and (last is None or times[index - 1] > last):
+                last = times[index - 1]
+            if index < len(times) and (coming is None or times[index] < coming):
+                coming = times[index]
+        return last, coming
+
     def arrivals(self, facts: list[Fact]) -> list[int]:
         """When evidence for any of `facts` happened, in order."""
         return sorted({t for f in facts for t in self.matching(f.where)[0]})

@@ -2,18 +2,20 @@
 evidence changes, and their levels judged again by `refresh_due` (run by the server every
 fraction of a second, and by the CLI after an import), or all at once by `rebuild`.
 
-Both paths call `engine.progress_of` on a person's whole evidence; the incremental one judges
-only the moments from the earliest evidence that changed, continuing the stored history, which
-gives the same result (a property test checks it on random streams, on both databases).
+Both paths call `engine.progress_of`. A rebuild gives it a person's whole evidence; the
+incremental path judges only the moments from the earliest evidence that changed, continuing
+the stored history, and reads only the evidence those moments need (`engine.horizon`). Both
+give the same result (a property test checks it on random streams, on both databases).
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
+import functools
 import logging
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -24,7 +26,7 @@ from sqlalchemy import Connection
 from proficio.capture.profile import Profile
 from proficio.events import StatementsStored
 from proficio.lrs.timestamps import iso_from_us
-from proficio.progress.engine import Change, progress_of
+from proficio.progress.engine import Change, EvidenceIncomplete, Partial, horizon, progress_of
 from proficio.progress.evidence import Evidence, evidence_of, owners_of
 from proficio.progress.frameworks import Framework, compile_framework
 from proficio.progress.packing import pack, signature
@@ -34,7 +36,7 @@ from proficio.storage import progress as store
 from proficio.storage import statements as statement_store
 from proficio.storage.database import Database
 from proficio.storage.progress import ChangeRow, EvidenceRow, LevelRow, SummaryRow
-from proficio.storage.writer import Handler, Tx, Writer
+from proficio.storage.writer import Handler, Tx
 
 log = logging.getLogger(__name__)
 
@@ -84,18 +86,22 @@ class EvidenceRecorder:
         store.insert_evidence(conn, rows)
         # A voiding statement may have arrived before the statement it voids.
         voided.update(store.voided_among(conn, [p.statement_id for p in event.statements]))
-        changed = [(key, at_us) for key, _, at_us, _ in rows]
-        if voided:
-            changed += store.delete_evidence(conn, sorted(voided))
-        # Whose evidence changed, and from when: their history before that stands.
-        owners = identity_store.owners(conn, sorted({key for key, _ in changed}))
+        added = [(key, at_us) for key, _, at_us, _ in rows]
+        dropped = store.delete_evidence(conn, sorted(voided)) if voided else []
+        # Whose evidence changed, and from when: their history before that stands. Whose
+        # evidence was dropped are judged whole (a partial judgement assumes evidence is only
+        # ever added: `engine.Partial`).
+        owners = identity_store.owners(conn, sorted({key for key, _ in added + dropped}))
         since: dict[str, int] = {}
-        for key, at_us in changed:
+        for key, at_us in added:
             person = owners.get(key)
             if person is not None:
                 since[person] = min(at_us, since.get(person, at_us))
-        if since:
-            store.queue_people(conn, sorted(since), now_us=now_us(), since=since)
+        whole = {owners[key] for key, _ in dropped if key in owners}
+        people = sorted(since.keys() | whole)
+        if people:
+            since = {person: at_us for person, at_us in since.items() if person not in whole}
+            store.queue_people(conn, people, now_us=now_us(), since=since)
 
 
 class _Judged:
@@ -106,6 +112,12 @@ class _Judged:
         self.changes: list[ChangeRow] = []
         self.summaries: list[SummaryRow] = []
         self.schedule: list[tuple[str, int, int | None]] = []
+
+    def extend(self, other: _Judged) -> None:
+        self.levels += other.levels
+        self.changes += other.changes
+        self.summaries += other.summaries
+        self.schedule += other.schedule
 
     def rows(self) -> dict[str, Any]:
         return {
@@ -127,26 +139,66 @@ def refresh_people(
 ) -> None:
     """Judge these people's levels again from their evidence now: from the moment in
     `starts` on when it names one (the history before it stands), else all of it."""
+    judged = judge_people(
+        conn, person_ids=person_ids, frameworks=frameworks, at_us=at_us, starts=starts
+    )
+    store.replace_progress(conn, person_ids, queued=queued, **judged.rows())
+
+
+def judge_people(
+    conn: Connection,
+    *,
+    person_ids: Sequence[str],
+    frameworks: list[Framework],
+    at_us: int,
+    starts: dict[str, int | None] | None = None,
+) -> _Judged:
+    """`refresh_people` without writing: the rows to write. Reads only the evidence that
+    `engine.horizon` says a judgement from a person's start needs."""
     starts = starts or {}
-    evidence = store.evidence_of_people(conn, person_ids)
+    partial = {p: start for p, start in starts.items() if start is not None}
+    reach = horizon(frameworks)
+    if reach is None:
+        bounds: dict[str, int] = {}
+        evidence = store.evidence_of_people(conn, person_ids)
+    else:
+        bounds = {person: reach.complete_from(start) for person, start in partial.items()}
+        whole = [person for person in person_ids if person not in partial]
+        evidence = store.evidence_of_people(conn, whole)
+        evidence |= store.recent_evidence_of_people(conn, partial, windows=reach.windows)
+    latest = _latest_evidence(conn, sorted(bounds))
     baseline = baselines(conn, person_ids, at_us=at_us)
     upcoming = baselines(conn, person_ids, at_us=at_us, upcoming=True)
-    partial = {p: start for p, start in starts.items() if start is not None}
     prior = store.changes_before(conn, partial) if partial else {}
     judged = _Judged()
-    for person_id, rows in evidence.items():
-        _judge(
+    for person_id in person_ids:
+        rows = evidence[person_id]
+        judge = functools.partial(
+            _judge,
             person_id,
-            rows,
-            frameworks,
-            at_us,
-            baseline.get(person_id),
-            judged,
+            frameworks=frameworks,
+            at_us=at_us,
+            baseline_us=baseline.get(person_id),
             next_start_us=upcoming.get(person_id),
             start_us=partial.get(person_id),
             prior=prior.get(person_id, []),
         )
-    store.replace_progress(conn, person_ids, queued=queued, **judged.rows())
+        bound = bounds.get(person_id)
+        try:
+            judge(rows, judged, partial=bound, latest=latest.get(person_id, {}))
+        except EvidenceIncomplete:  # a rise needs to know how long they were silent before
+            judge(store.evidence_of_people(conn, [person_id])[person_id], judged)
+    return judged
+
+
+def _latest_evidence(conn: Connection, person_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Each person's latest evidence per framework and competency, as last judged."""
+    found: dict[str, dict[str, Any]] = {}
+    for row in store.levels_of_people(conn, person_ids):
+        found.setdefault(row.person_id, {}).setdefault(row.framework_id, {})[row.competency_id] = (
+            row.last_evidence_us
+        )
+    return found
 
 
 def refresh_due(
@@ -184,10 +236,10 @@ def rebuild(
         _judge(
             person_id,
             rows,
-            frameworks,
-            at_us,
-            starts.get(person_id),
             judged,
+            frameworks=frameworks,
+            at_us=at_us,
+            baseline_us=starts.get(person_id),
             next_start_us=upcoming.get(person_id),
         )
         people += 1
@@ -233,19 +285,25 @@ def extract_evidence(conn: Connection) -> None:
 def _judge(
     person_id: str,
     rows: list[EvidenceRow],
+    judged: _Judged,
+    *,
     frameworks: list[Framework],
     at_us: int,
     baseline_us: int | None,
-    judged: _Judged,
-    *,
     next_start_us: int | None = None,
     start_us: int | None = None,
     prior: Sequence[ChangeRow] = (),
+    partial: int | None = None,
+    latest: dict[str, dict[str, int | None]] | None = None,
 ) -> None:
+    """Judge one person and add their rows to `judged`, or add nothing and raise
+    EvidenceIncomplete. `partial`: `rows` are complete from then on only (`engine.Partial`),
+    with `latest` their latest evidence per framework and competency as last judged."""
     if not rows:
         return  # no evidence: no level anywhere, and nothing to look at again
     evidence = person_evidence(rows)
     upcoming = [next_start_us] if next_start_us is not None else []
+    mine = _Judged()
     for framework in frameworks:
         if not framework.assessed:
             continue  # listed, not assessed (a CASE import): nothing to judge
@@ -253,6 +311,9 @@ def _judge(
         for row in prior:
             if row.framework_id == framework.id:
                 before.setdefault(row.competency_id, []).append(_change(row))
+        known = None
+        if partial is not None:
+            known = Partial(partial, (latest or {}).get(framework.id, {}))
         progress = progress_of(
             framework,
             evidence,
@@ -260,9 +321,10 @@ def _judge(
             baseline_us=baseline_us,
             start_us=start_us,
             prior=before,
+            partial=known,
         )
         for s in progress.states:
-            judged.levels.append(
+            mine.levels.append(
                 LevelRow(
                     person_id,
                     framework.id,
@@ -275,7 +337,7 @@ def _judge(
                 )
             )
         changed = max((s.since_us for s in progress.states if s.since_us is not None), default=None)
-        judged.summaries.append(
+        mine.summaries.append(
             (
                 person_id,
                 framework.id,
@@ -284,7 +346,7 @@ def _judge(
                 changed,
             )
         )
-        judged.changes += [
+        mine.changes += [
             ChangeRow(
                 person_id,
                 framework.id,
@@ -300,7 +362,8 @@ def _judge(
         ]
         if progress.next_check_us is not None:
             upcoming.append(progress.next_check_us)
-    judged.schedule.append((person_id, at_us, min(upcoming, default=None)))
+    mine.schedule.append((person_id, at_us, min(upcoming, default=None)))
+    judged.extend(mine)
 
 
 def _change(row: ChangeRow) -> Change:
@@ -377,39 +440,46 @@ def drain(database: Database, *, profile: Profile) -> int:
             return total
 
 
-# One round of the server's judging: batches of this many people, for at most this long, so a
-# backlog of levels to judge never holds statements waiting in the writer for longer.
-ROUND_PEOPLE = 100
-ROUND_SECONDS = 0.05
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """A round of judging, done on a read snapshot (`judge_due`), for the writer to write."""
+
+    diff: store.ProgressDiff
+    queued: dict[str, int]  # the queue rows read, by person: their rev
 
 
-def progress_handler(profile: Profile) -> Handler:
-    """The writer process's "progress" job: one round of `refresh_due`; answers whether more
-    people are due."""
-    frameworks = Frameworks(profile)
+def judge_due(
+    conn: Connection,
+    *,
+    frameworks: list[Framework],
+    at_us: int,
+    limit: int,
+    exclude: Sequence[str] = (),
+) -> Judgement | None:
+    """The people due (as `refresh_due` finds them) but `exclude`, judged, and what to write
+    for them, without writing anything; None when nobody is due."""
+    due = store.due_people(conn, now_us=at_us, limit=limit, exclude=frozenset(exclude))
+    if not due.starts:
+        return None
+    people = sorted(due.starts)
+    judged = judge_people(
+        conn, person_ids=people, frameworks=frameworks, at_us=at_us, starts=due.starts
+    )
+    return Judgement(store.progress_diff(conn, people, **judged.rows()), due.queued)
 
-    def run(tx: Tx, payloads: list[Any]) -> list[bool]:
-        deadline = time.monotonic() + ROUND_SECONDS
-        current = frameworks.current(tx.conn)
-        more = True
-        while more and time.monotonic() < deadline:
-            done = refresh_due(tx.conn, frameworks=current, at_us=now_us(), limit=ROUND_PEOPLE)
-            more = done == ROUND_PEOPLE
-        return [more] * len(payloads)
+
+def progress_handler() -> Handler:
+    """The writer process's "progress" job: write judgements. A person queued again after
+    their judgement's snapshot stays queued, so evidence that arrived meanwhile is judged in
+    a later round; one judged meanwhile by someone else (a CLI import's drain) is left as
+    that wrote them and judged again (`storage.progress.apply_progress_diff`)."""
+
+    def run(tx: Tx, payloads: list[Judgement]) -> list[None]:
+        store.lock_judging(tx.conn)
+        for judgement in payloads:
+            store.apply_progress_diff(
+                tx.conn, judgement.diff, now_us=now_us(), queued=judgement.queued
+            )
+        return [None] * len(payloads)
 
     return run
-
-
-async def judge_continuously(writer: Writer, *, interval: float) -> None:
-    """The server's loop: a round of the "progress" job, then the next at once while more is
-    due and no write waits for the writer; otherwise after `interval`. Under heavy ingest,
-    judging takes at most ROUND_SECONDS of every `interval`: levels lag, statements do not
-    (docs/performance.md measures both sides)."""
-    while True:
-        try:
-            more = await writer.run("progress", None)
-        except Exception:  # the database is away: try again later, never stop
-            log.exception("judging levels failed")
-            more = False
-        if not (more and writer.idle()):
-            await asyncio.sleep(interval)

@@ -3,7 +3,7 @@ again, frameworks and plans. No rules here (`proficio.progress` has them)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,6 +106,47 @@ def evidence_of_people(conn: Connection, person_ids: Sequence[str]) -> dict[str,
     return found
 
 
+def recent_evidence_of_people(
+    conn: Connection, starts: dict[str, int], *, windows: dict[str, int | None]
+) -> dict[str, list[EvidenceRow]]:
+    """Each person's evidence with one of the verbs in `windows`, from that verb's window
+    before their start on (None: all of it). May give more (people whose starts are close
+    share the earliest, and SQLite's LIKE ignores case), never less. A row's verb is the start
+    of its facts (`Evidence.facts_json` writes `["<verb>",...`), so no row is decoded to be
+    left out."""
+    found: dict[str, list[EvidenceRow]] = {p: [] for p in starts}
+    people = sorted(starts, key=starts.__getitem__)
+    verbs = sorted(windows)
+    which = " OR ".join(
+        "(e.facts LIKE ? ESCAPE '!'" + ("" if windows[verb] is None else " AND e.at_us >= ?") + ")"
+        for verb in verbs
+    )
+    for chunk in _chunks(people):
+        start = starts[chunk[0]]
+        params: list[Any] = list(chunk)
+        for verb in verbs:
+            window = windows[verb]
+            params.append(_verb_pattern(verb))
+            if window is not None:
+                params.append(start - window)
+        rows = rawsql.execute(
+            conn,
+            "SELECT i.person_id, e.actor_key, e.statement_id, e.at_us, e.facts "
+            "FROM progress_evidence e JOIN person_identities i ON i.identifier = e.actor_key "
+            f"WHERE i.person_id IN ({rawsql.placeholders(len(chunk))}) AND ({which or 'FALSE'})",
+            params,
+        )
+        for person_id, key, statement_id, at_us, facts in rows:
+            found[person_id].append((key, statement_id, at_us, facts))
+    return found
+
+
+def _verb_pattern(verb: str) -> str:
+    """A LIKE pattern for the facts of evidence with this verb."""
+    start = "[" + orjson.dumps(verb).decode() + ","
+    return "".join("!" + c if c in "!%_" else c for c in start) + "%"
+
+
 def evidence_by_verb(
     conn: Connection, verbs: Sequence[str]
 ) -> list[tuple[str, str, int, int, str | bytes]]:
@@ -194,6 +235,17 @@ def queue_everyone(conn: Connection, *, now_us: int) -> None:
     )
 
 
+def anything_due(conn: Connection, *, now_us: int) -> bool:
+    """Whether anyone is queued, or may have evidence aging out by now."""
+    if conn.execute(select(progress_queue.c.person_id).limit(1)).first() is not None:
+        return True
+    p = progress_people.c
+    return (
+        conn.execute(select(p.person_id).where(p.next_check_us <= now_us).limit(1)).first()
+        is not None
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Due:
     starts: dict[str, int | None]  # person -> judge from (None: the whole history)
@@ -207,18 +259,19 @@ def lock_judging(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(7310)"))
 
 
-def due_people(conn: Connection, *, now_us: int, limit: int) -> Due:
+def due_people(conn: Connection, *, now_us: int, limit: int, exclude: Collection[str] = ()) -> Due:
     """People to judge again, and from when (None: their whole history): those queued, then
-    those whose levels may have changed with time since they were last judged."""
+    those whose levels may have changed with time since they were last judged; none of
+    `exclude` (people whose judgement is being written)."""
     q, p = progress_queue.c, progress_people.c
-    queued = conn.execute(
-        select(q.person_id, q.since_us, q.rev).order_by(q.queued_us).limit(limit)
-    ).all()
+    query = select(q.person_id, q.since_us, q.rev).order_by(q.queued_us)
+    rows = conn.execute(query.limit(limit + len(exclude))).all()
+    queued = [row for row in rows if row[0] not in exclude][:limit]
     due: dict[str, int | None] = {person: since for person, since, _ in queued}
     if len(due) < limit:
         timed = select(p.person_id).where(p.next_check_us <= now_us).order_by(p.next_check_us)
-        for (person_id,) in conn.execute(timed.limit(limit)):
-            if len(due) < limit:
+        for (person_id,) in conn.execute(timed.limit(limit + len(exclude))):
+            if len(due) < limit and person_id not in exclude:
                 due.setdefault(person_id, now_us)
     # What was judged last time stands up to then: start after it, at the latest.
     judged = evaluated_at(conn, sorted(due))
@@ -227,6 +280,97 @@ def due_people(conn: Connection, *, now_us: int, limit: int) -> Due:
         for person, since in due.items()
     }
     return Due(starts=starts, queued={person: at for person, _, at in queued})
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressDiff:
+    """What turns some people's stored levels, history, summaries and schedule into newly
+    judged ones: rows to delete (by primary key) and rows to put, per table, as read at
+    `evaluated` (each person's `progress_people.evaluated_us` then, None if never judged)."""
+
+    person_ids: list[str]
+    gone: dict[str, list[tuple[Any, ...]]]
+    put: dict[str, list[tuple[Any, ...]]]
+    evaluated: dict[str, int | None]
+
+
+def progress_diff(
+    conn: Connection,
+    person_ids: Sequence[str],
+    *,
+    levels: Sequence[LevelRow],
+    changes: Sequence[ChangeRow],
+    summaries: Sequence[SummaryRow],
+    schedule: Sequence[tuple[str, int, int | None]],
+) -> ProgressDiff:
+    """Only the rows that differ: judged again after one more statement, a learner's history
+    is mostly what it was."""
+    new: dict[Table, list[tuple[Any, ...]]] = {
+        progress_levels: [_values(row) for row in levels],
+        progress_changes: [_values(row) for row in changes],
+        progress_summaries: [tuple(row) for row in summaries],
+        progress_people: [tuple(row) for row in schedule],
+    }
+    gone: dict[str, list[tuple[Any, ...]]] = {table.name: [] for table in new}
+    put: dict[str, list[tuple[Any, ...]]] = {table.name: [] for table in new}
+    for chunk in _chunks(list(person_ids)):
+        wanted = set(chunk)
+        for table, rows in new.items():
+            query = select(*table.c).where(table.c.person_id.in_(sorted(wanted)))
+            old = set(rawsql.execute_query(conn, query))
+            fresh = {row for row in rows if row[0] in wanted}
+            keys = _key_indexes(table)
+            put[table.name] += sorted(fresh - old)
+            kept = {tuple(row[i] for i in keys) for row in fresh}
+            gone[table.name] += sorted(
+                key for row in old - fresh if (key := tuple(row[i] for i in keys)) not in kept
+            )
+    evaluated: dict[str, int | None] = dict.fromkeys(person_ids)
+    evaluated.update(evaluated_at(conn, person_ids))
+    return ProgressDiff(list(person_ids), gone, put, evaluated)
+
+
+def apply_progress_diff(
+    conn: Connection, diff: ProgressDiff, *, now_us: int, queued: dict[str, int] | None = None
+) -> list[str]:
+    """Write a diff and take its people off the queue: each queue row in `queued` only if it
+    is still the one read (queued again meanwhile, it stays for the next round); without
+    `queued`, every row of theirs. People judged by someone else since the diff was read are
+    left as that judgement wrote them and queued to be judged again, whole; returns them."""
+    now = evaluated_at(conn, diff.person_ids)
+    moved = sorted(p for p in diff.person_ids if now.get(p) != diff.evaluated[p])
+    skip = set(moved)
+    for table in (progress_levels, progress_changes, progress_summaries, progress_people):
+        columns = [column.name for column in table.c]
+        keys = [columns[i] for i in _key_indexes(table)]
+        gone = [key for key in diff.gone[table.name] if key[0] not in skip]
+        if gone:
+            where = " AND ".join(f"{name} = ?" for name in keys)
+            rawsql.executemany(conn, f"DELETE FROM {table.name} WHERE {where}", gone)
+        put = [row for row in diff.put[table.name] if row[0] not in skip]
+        if put:
+            others = [name for name in columns if name not in keys]
+            rawsql.executemany(
+                conn,
+                f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                f"VALUES ({rawsql.placeholders(len(columns))}) "
+                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+                + ", ".join(f"{name} = excluded.{name}" for name in others),
+                put,
+            )
+    done = [p for p in diff.person_ids if p not in skip]
+    if queued is None:
+        for chunk in _chunks(done):
+            conn.execute(delete(progress_queue).where(progress_queue.c.person_id.in_(chunk)))
+    else:
+        rawsql.executemany(
+            conn,
+            "DELETE FROM progress_queue WHERE person_id = ? AND rev = ?",
+            sorted((p, rev) for p, rev in queued.items() if p not in skip),
+        )
+    if moved:
+        queue_people(conn, moved, now_us=now_us)
+    return moved
 
 
 def replace_progress(
@@ -240,50 +384,20 @@ def replace_progress(
     queued: dict[str, int] | None = None,
 ) -> None:
     """Put these people's levels, history and schedule in place of what was there, and take
-    them off the queue: each queue row in `queued` only if it is still the one read (queued
-    again meanwhile, it stays for the next round); without `queued`, every row of theirs.
-    Only the rows that differ are written: judged again after one more statement, a
-    learner's history is mostly what it was."""
-    new: dict[Table, list[tuple[Any, ...]]] = {
-        progress_levels: [_values(row) for row in levels],
-        progress_changes: [_values(row) for row in changes],
-        progress_summaries: [tuple(row) for row in summaries],
-        progress_people: [tuple(row) for row in schedule],
-    }
-    for chunk in _chunks(list(person_ids)):
-        wanted = set(chunk)
-        for table, rows in new.items():
-            _sync(conn, table, wanted, {row for row in rows if row[0] in wanted})
-        if queued is None:
-            conn.execute(delete(progress_queue).where(progress_queue.c.person_id.in_(chunk)))
-    if queued:
-        rawsql.executemany(
-            conn,
-            "DELETE FROM progress_queue WHERE person_id = ? AND rev = ?",
-            sorted(queued.items()),
-        )
+    them off the queue (`apply_progress_diff`), in one transaction."""
+    diff = progress_diff(
+        conn, person_ids, levels=levels, changes=changes, summaries=summaries, schedule=schedule
+    )
+    judged_at = max((row[1] for row in schedule), default=0)
+    apply_progress_diff(conn, diff, now_us=judged_at, queued=queued)
 
 
 def _values(row: LevelRow | ChangeRow) -> tuple[Any, ...]:
     return tuple(getattr(row, name) for name in row.__slots__)
 
 
-def _sync(conn: Connection, table: Table, people: set[str], rows: set[tuple[Any, ...]]) -> None:
-    columns = list(table.c)
-    query = select(*columns).where(table.c.person_id.in_(sorted(people)))
-    old = {tuple(row) for row in conn.execute(query)}
-    keys = [i for i, column in enumerate(columns) if column.primary_key]
-    gone = old - rows
-    if gone:
-        where = " AND ".join(f"{columns[i].name} = ?" for i in keys)
-        rawsql.executemany(
-            conn,
-            f"DELETE FROM {table.name} WHERE {where}",
-            [tuple(row[i] for i in keys) for row in gone],
-        )
-    added = rows - old
-    if added:
-        conn.execute(insert(table), [dict(zip(table.c.keys(), row, strict=True)) for row in added])
+def _key_indexes(table: Table) -> list[int]:
+    return [i for i, column in enumerate(table.c) if column.primary_key]
 
 
 def write_progress(
@@ -362,7 +476,7 @@ def changes_of(
         query = select(*(c[name] for name in ChangeRow.__slots__)).where(c.person_id.in_(chunk))
         if competency_id is not None:
             query = query.where(c.competency_id == competency_id)
-        found += [ChangeRow(*row) for row in conn.execute(query.order_by(c.at_us))]
+        found += [ChangeRow(*row) for row in rawsql.execute_query(conn, query.order_by(c.at_us))]
     return found
 
 

@@ -1,0 +1,136 @@
+"""The server's judging: levels judged in a process of their own, on a read snapshot, and
+written by the writer.
+
+Judging reads people's evidence and history and runs the engine: work that, done inside the
+writer process, held up every statement waiting to be stored behind it, while the writer is
+what bounds ingest (docs/performance.md). Here a worker process judges on its own connection
+while the writer goes on storing, and works out which rows differ from what is stored; the
+writer only writes those (`service.progress_handler`).
+Rounds run one after the other: a round's snapshot sees everything the previous one wrote.
+
+The worker starts when something is first due and stops after `IDLE_STOP_SECONDS` with
+nothing due, so a server with nothing to judge keeps no extra process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Literal
+
+from proficio.capture.profile import Profile
+from proficio.progress.service import Frameworks, Judgement, judge_due, now_us
+from proficio.storage import progress as store
+from proficio.storage.database import Database
+from proficio.storage.writer import Writer
+
+log = logging.getLogger(__name__)
+
+ROUND_PEOPLE = 200  # people judged per round
+IDLE_STOP_SECONDS = 60
+
+
+class Judges:
+    """The server's handle on the judging worker process."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        profile_namespace: str | None,
+        start_method: Literal["forkserver", "spawn"] = "forkserver",
+    ) -> None:
+        self._url = url
+        self._namespace = profile_namespace
+        self._ctx = multiprocessing.get_context(start_method)
+        self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._pool is not None
+
+    async def round(self, *, exclude: Sequence[str] = ()) -> Judgement | None:
+        """The people due but `exclude`, judged in the worker; None when nobody is."""
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=self._ctx)
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(
+                self._pool, judge_round, self._url, self._namespace, ROUND_PEOPLE, exclude
+            )
+        except BrokenProcessPool:  # the worker died: a new one next round
+            self._pool = None
+            raise
+
+    def stop(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+# In the worker process: its database handle and compiled frameworks, kept between rounds.
+_worker: tuple[Database, Frameworks] | None = None
+
+
+def judge_round(
+    url: str, profile_namespace: str | None, limit: int, exclude: Sequence[str]
+) -> Judgement | None:
+    """Runs in the worker: one round of `judge_due` on a read snapshot."""
+    global _worker
+    if _worker is None:
+        profile = Profile(profile_namespace) if profile_namespace else Profile()
+        _worker = Database(url), Frameworks(profile)
+    database, frameworks = _worker
+    with database.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":  # one snapshot for every read of the round
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            current = frameworks.current(conn)
+            return judge_due(conn, frameworks=current, at_us=now_us(), limit=limit, exclude=exclude)
+
+
+async def judge_continuously(
+    db: Database, writer: Writer, judges: Judges, *, interval: float
+) -> None:
+    """The server's loop: while anyone is due, rounds judged in the worker and written by the
+    writer, the next at once when a round was full; otherwise a look every `interval`. A round
+    is judged while the previous one is being written, leaving out that round's people (their
+    rows and queue entries are not written yet)."""
+    idle_since = time.monotonic()
+    writing: asyncio.Future[Any] | None = None
+    written: list[str] = []  # the people of the round being written
+    while True:
+        more = False
+        try:
+            if await db.read(lambda conn: store.anything_due(conn, now_us=now_us())):
+                idle_since = time.monotonic()
+                judgement = await judges.round(exclude=written)
+                await _finish(writing)
+                writing, written = None, []
+                if judgement is not None:
+                    written = judgement.diff.person_ids
+                    writing = asyncio.ensure_future(writer.run("progress", judgement))
+                    more = len(written) == ROUND_PEOPLE
+            elif judges.running and time.monotonic() - idle_since > IDLE_STOP_SECONDS:
+                await asyncio.to_thread(judges.stop)
+        except Exception:  # the database or the worker is away: try again later, never stop
+            log.exception("judging levels failed")
+        if not more:  # nothing else to do meanwhile: the round being written finishes first
+            await _finish(writing)
+            writing, written = None, []
+            await asyncio.sleep(interval)
+
+
+async def _finish(writing: asyncio.Future[Any] | None) -> None:
+    """Wait for a round's write; one that failed leaves its people queued for a later round."""
+    if writing is None:
+        return
+    try:
+        await writing
+    except Exception:
+        log.exception("writing judged levels failed")

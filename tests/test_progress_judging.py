@@ -1,0 +1,157 @@
+"""The server's judging: rounds judged on a read snapshot in a worker process and written by
+the writer. Evidence that arrives between a round's snapshot and its write is judged in a later
+round, and the worker runs only while someone is due. Both databases."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from proficio.lrs.handlers import statement_subscribers, writer_handlers
+from proficio.lrs.statements import prepare_statements, statement_handler
+from proficio.progress import judging
+from proficio.progress.judging import Judges, judge_continuously
+from proficio.progress.service import (
+    Frameworks,
+    judge_due,
+    now_us,
+    progress_handler,
+    rebuild,
+    refresh_due,
+)
+from proficio.storage import progress as progress_store
+from proficio.storage.database import Database
+from proficio.storage.schema import progress_queue
+from proficio.storage.writer import Writer
+from tests.test_progress_rebuild import AUTHORITY, DAY_US, HOME, PROFILE, T_US, _reset, _state
+from tests.test_progress_rebuild import _statement as make_statement
+
+COMPETENCY = "approved-tools"
+
+
+def _store(database: Database, *bodies: dict[str, Any]) -> None:
+    handler = statement_handler(
+        skip_stored=True, subscribers=statement_subscribers(account_home_pages=(HOME,))
+    )
+    prepared = prepare_statements(
+        list(bodies), authority=AUTHORITY, version="1.0.3", batch=True, may_define=False
+    )
+    with database.transaction() as tx:
+        (outcome,) = handler(tx, [prepared])
+        assert isinstance(outcome, list), outcome
+
+
+def _level(database: Database, person: str) -> int | None:
+    with database.engine.connect() as conn:
+        rows = progress_store.levels_of_people(conn, [person])
+    return next((row.level for row in rows if row.competency_id == COMPETENCY), None)
+
+
+def _queued(database: Database) -> list[str]:
+    with database.engine.connect() as conn:
+        return sorted(row[0] for row in conn.execute(select(progress_queue.c.person_id)))
+
+
+def _drain(database: Database, at_us: int) -> None:
+    frameworks = Frameworks(PROFILE)
+    with database.transaction() as tx:
+        while refresh_due(tx.conn, frameworks=frameworks.current(tx.conn), at_us=at_us):
+            pass
+
+
+def _round(database: Database, at_us: int) -> Any:
+    frameworks = Frameworks(PROFILE)
+    with database.engine.connect() as conn, conn.begin():
+        return judge_due(conn, frameworks=frameworks.current(conn), at_us=at_us, limit=10)
+
+
+def _write(database: Database, judgement: Any) -> None:
+    with database.transaction() as tx:
+        progress_handler()(tx, [judgement])
+
+
+def test_evidence_stored_after_a_rounds_snapshot_is_judged_in_the_next_round(
+    db: Database,
+) -> None:
+    _reset(db)
+    _drain(db, T_US)
+    _store(db, make_statement("module", "E1", 5, 0))
+    judgement = _round(db, T_US)
+    assert judgement.diff.person_ids == ["E1"]
+    _store(db, make_statement("quiz", "E1", 5, 1))  # after the snapshot, before the write
+    _write(db, judgement)
+    # Written as the snapshot saw it (the module alone), and still queued for the quiz.
+    assert _level(db, "E1") == 0
+    assert _queued(db) == ["E1"]
+    _write(db, _round(db, T_US))
+    assert _level(db, "E1") == 1
+    assert _queued(db) == []
+    judged = _state(db)
+    with db.transaction() as tx:
+        frameworks = Frameworks(PROFILE).current(tx.conn)
+        rebuild(tx.conn, frameworks=frameworks, at_us=T_US, from_statements=True)
+    assert _state(db) == judged
+
+
+def test_people_judged_elsewhere_meanwhile_are_left_as_judged_and_queued_again(
+    db: Database,
+) -> None:
+    _reset(db)
+    _drain(db, T_US)
+    _store(db, make_statement("module", "E1", 5, 0), make_statement("quiz", "E1", 5, 1))
+    judgement = _round(db, T_US)
+    _drain(db, T_US + DAY_US)  # a CLI import's drain judges E1 after the snapshot
+    judged = _state(db)
+    _write(db, judgement)
+    assert _state(db) == judged
+    assert _queued(db) == ["E1"]
+
+
+def test_nobody_due_gives_no_round(db: Database) -> None:
+    _reset(db)
+    _drain(db, T_US)
+    assert _round(db, T_US) is None
+
+
+async def _until(check: Any, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+def test_the_worker_runs_while_someone_is_due_and_stops_when_idle(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(judging, "IDLE_STOP_SECONDS", 0.3)
+    _reset(db)
+    _drain(db, now_us())
+    days_ahead = (T_US - now_us()) // DAY_US + 1  # the helper counts days back from T
+    writer = Writer(db.url, handlers=writer_handlers)
+    judges = Judges(db.url, profile_namespace=None)
+
+    async def scenario() -> None:
+        task = asyncio.create_task(judge_continuously(db, writer, judges, interval=0.05))
+        try:
+            assert not judges.running  # nobody due: no worker
+            _store(db, make_statement("module", "E2", days_ahead, 0))
+            assert await _until(lambda: judges.running)
+            assert await _until(lambda: not _queued(db))
+            assert await _until(lambda: not judges.running)  # idle: stopped
+            _store(db, make_statement("quiz", "E2", days_ahead, 1))
+            assert await _until(lambda: _level(db, "E2") == 1)  # a new worker judged it
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        judges.stop()
+        writer.close()

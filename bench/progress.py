@@ -1,5 +1,6 @@
-"""The progress engine at volume (issue 5) on SQLite: a full rebuild, one cohort's aggregate, and
-how far levels lag behind statements arriving through the API at 5,000/s.
+"""The progress engine at volume (issue 5) on SQLite: a full rebuild, one cohort's aggregate,
+what judging a learner costs, and how far levels lag behind statements arriving through the
+API at 5,000/s.
 
     nice .venv/bin/python bench/progress.py --keep /var/tmp/proficio-progress      # full
     .venv/bin/python bench/progress.py --learners 500 --seconds 10                 # smoke
@@ -41,7 +42,7 @@ from server import (
 )
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SCENARIOS = ("rebuild", "aggregate", "lag")
+SCENARIOS = ("rebuild", "aggregate", "judge", "lag")
 COHORT = "ai-at-work-bench"
 TOOLS = (("Copilot", "yes"), ("ChatGPT Enterprise", "yes"), ("Gemini", "no"))
 MODULES = [("ai-safe-use", "safe-use")] + [
@@ -232,6 +233,37 @@ def aggregate_latency(db: Path, repeats: int) -> dict[str, Any]:
     }
 
 
+def judge_cost(db: Path, people: int) -> dict[str, Any]:
+    """What judging costs per learner, as the server's worker judges a round (reading the
+    evidence a judgement needs, the history before it and what is stored, and the engine),
+    without writing: `people` learners drawn at random, each from the moment of their last
+    judgement on, as after one new statement. In-process, on a read transaction."""
+    from proficio.capture.profile import Profile
+    from proficio.clitools import open_database
+    from proficio.progress.service import Frameworks, judge_people, now_us
+    from proficio.storage.progress import progress_diff
+
+    frameworks = Frameworks(Profile())
+    chosen = [f"P{p:06d}" for p in random.Random(7).sample(range(10_000), people)]
+
+    def one_round(conn: Any) -> float:
+        at_us = now_us()
+        t0 = time.perf_counter()
+        judged = judge_people(
+            conn,
+            person_ids=chosen,
+            frameworks=frameworks.current(conn),
+            at_us=at_us,
+            starts=dict.fromkeys(chosen, at_us - 1_000_000),
+        )
+        progress_diff(conn, chosen, **judged.rows())
+        return time.perf_counter() - t0
+
+    with open_database(str(db)) as database:
+        times = [database.read_sync(one_round) for _ in range(4)][1:]  # the first warms up
+    return {"people": people, **spread([t / people for t in times], "us", 1e6)}
+
+
 def statement_maker(learners: int, seed: int) -> Any:
     """Batches of `used` statements of an approved tool, timestamped now, as the usage importer
     words them (actors are accounts on Proficio's home page, so they name roster people)."""
@@ -378,7 +410,7 @@ def main() -> int:
     p.add_argument("--statements-per-learner", type=int, default=200)
     p.add_argument("--seed", type=int, default=5)
     p.add_argument("--keep", type=Path, help="keep the generated database here; reuse it next time")
-    p.add_argument("--scenarios", default=",".join(SCENARIOS), help="of rebuild,aggregate,lag")
+    p.add_argument("--scenarios", default=",".join(SCENARIOS), help=",".join(SCENARIOS))
     p.add_argument("--repeats", type=int, default=50, help="cohort aggregates timed (50)")
     p.add_argument("--rate", type=float, default=5000, help="offered statements/s (5,000)")
     p.add_argument("--seconds", type=float, default=30, help="ingest time, under 55 (30)")
@@ -419,6 +451,9 @@ def run(args: argparse.Namespace, report: dict[str, Any]) -> None:
         if "aggregate" in args.scenarios:
             print("cohort aggregate", file=sys.stderr)
             r["cohort_aggregate"] = aggregate_latency(db, args.repeats)
+        if "judge" in args.scenarios:
+            print("judging cost", file=sys.stderr)
+            r["judge_per_learner"] = judge_cost(db, 500)
         if "lag" in args.scenarios:
             for name, interval in (("ingest_engine_idle", 60.0), ("ingest_engine_on", 0.25)):
                 print(f"{name}: {args.rate:g}/s offered for {args.seconds:g} s", file=sys.stderr)
@@ -438,6 +473,8 @@ def print_report(report: dict[str, Any], out: Path) -> None:
             )
         elif name == "cohort_aggregate":
             print(f"  {name} of {s['size']:,}: p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms")
+        elif name == "judge_per_learner":
+            print(f"  {name} ({s['people']} at a time): p50 {s['p50_us']} us, max {s['max_us']} us")
         else:
             print(
                 f"  {name}: {s['per_s']:,} statements/s ({s['failed_requests']} failed),"

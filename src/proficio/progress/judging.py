@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 ROUND_PEOPLE = 200  # people judged per round
 IDLE_STOP_SECONDS = 60
+WORKER_NICENESS = 10  # added to the worker process's
 
 
 class Judges:
@@ -83,6 +85,8 @@ def judge_round(
     """Runs in the worker: one round of `judge_due` on a read snapshot."""
     global _worker
     if _worker is None:
+        # Judging takes what CPU storing statements leaves: levels lag, statements do not.
+        os.nice(WORKER_NICENESS)
         profile = Profile(profile_namespace) if profile_namespace else Profile()
         _worker = Database(url), Frameworks(profile)
     database, frameworks = _worker

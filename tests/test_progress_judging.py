@@ -111,6 +111,26 @@ def test_people_judged_elsewhere_meanwhile_are_left_as_judged_and_queued_again(
     assert _queued(db) == ["E1"]
 
 
+def test_a_judgement_that_reads_no_recent_evidence_keeps_what_older_evidence_proved(
+    db: Database,
+) -> None:
+    """Judged from a moment on, a person whose evidence is all older than the rules' windows
+    reads none of it, and still has the levels and history it proved."""
+    _reset(db)
+    _store(db, *(make_statement("use", "E1", day, 0) for day in (100, 99, 98)))
+    _drain(db, T_US - 2 * DAY_US)
+    other = make_statement("use", "E1", 1, 0)
+    other["verb"] = {"id": "http://adlnet.gov/expapi/verbs/experienced"}  # no rule counts it
+    _store(db, other)
+    _drain(db, T_US)
+    assert _level(db, "E1") == 0
+    judged = _state(db)
+    with db.transaction() as tx:
+        frameworks = Frameworks(PROFILE).current(tx.conn)
+        rebuild(tx.conn, frameworks=frameworks, at_us=T_US, from_statements=True)
+    assert _state(db) == judged
+
+
 def test_nobody_due_gives_no_round(db: Database) -> None:
     _reset(db)
     _drain(db, T_US)

@@ -299,7 +299,7 @@ def _judge(
     """Judge one person and add their rows to `judged`, or add nothing and raise
     EvidenceIncomplete. `partial`: `rows` are complete from then on only (`engine.Partial`),
     with `latest` their latest evidence per framework and competency as last judged."""
-    if not rows:
+    if not rows and partial is None:
         return  # no evidence: no level anywhere, and nothing to look at again
     evidence = person_evidence(rows)
     upcoming = [next_start_us] if next_start_us is not None else []

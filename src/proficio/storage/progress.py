@@ -94,15 +94,7 @@ def evidence_of_people(conn: Connection, person_ids: Sequence[str]) -> dict[str,
     engine reads thousands of rows a second here."""
     found: dict[str, list[EvidenceRow]] = {p: [] for p in person_ids}
     for chunk in _chunks(list(person_ids)):
-        rows = rawsql.execute(
-            conn,
-            "SELECT i.person_id, e.actor_key, e.statement_id, e.at_us, e.facts "
-            "FROM progress_evidence e JOIN person_identities i ON i.identifier = e.actor_key "
-            f"WHERE i.person_id IN ({rawsql.placeholders(len(chunk))})",
-            chunk,
-        )
-        for person_id, key, statement_id, at_us, facts in rows:
-            found[person_id].append((key, statement_id, at_us, facts))
+        _read_evidence(conn, found, chunk)
     return found
 
 
@@ -115,30 +107,39 @@ def recent_evidence_of_people(
     of its facts (`Evidence.facts_json` writes `["<verb>",...`), so no row is decoded to be
     left out."""
     found: dict[str, list[EvidenceRow]] = {p: [] for p in starts}
-    people = sorted(starts, key=starts.__getitem__)
     verbs = sorted(windows)
     which = " OR ".join(
         "(e.facts LIKE ? ESCAPE '!'" + ("" if windows[verb] is None else " AND e.at_us >= ?") + ")"
         for verb in verbs
     )
-    for chunk in _chunks(people):
-        start = starts[chunk[0]]
-        params: list[Any] = list(chunk)
+    for chunk in _chunks(sorted(starts, key=starts.__getitem__)):
+        start = starts[chunk[0]]  # the earliest of the chunk
+        params: list[Any] = []
         for verb in verbs:
             window = windows[verb]
             params.append(_verb_pattern(verb))
             if window is not None:
                 params.append(start - window)
-        rows = rawsql.execute(
-            conn,
-            "SELECT i.person_id, e.actor_key, e.statement_id, e.at_us, e.facts "
-            "FROM progress_evidence e JOIN person_identities i ON i.identifier = e.actor_key "
-            f"WHERE i.person_id IN ({rawsql.placeholders(len(chunk))}) AND ({which or 'FALSE'})",
-            params,
-        )
-        for person_id, key, statement_id, at_us, facts in rows:
-            found[person_id].append((key, statement_id, at_us, facts))
+        _read_evidence(conn, found, chunk, f" AND ({which or 'FALSE'})", params)
     return found
+
+
+def _read_evidence(
+    conn: Connection,
+    found: dict[str, list[EvidenceRow]],
+    people: Sequence[str],
+    condition: str = "",
+    params: Sequence[Any] = (),
+) -> None:
+    rows = rawsql.execute(
+        conn,
+        "SELECT i.person_id, e.actor_key, e.statement_id, e.at_us, e.facts "
+        "FROM progress_evidence e JOIN person_identities i ON i.identifier = e.actor_key "
+        f"WHERE i.person_id IN ({rawsql.placeholders(len(people))}){condition}",
+        [*people, *params],
+    )
+    for person_id, key, statement_id, at_us, facts in rows:
+        found[person_id].append((key, statement_id, at_us, facts))
 
 
 def _verb_pattern(verb: str) -> str:

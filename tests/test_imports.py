@@ -529,7 +529,12 @@ def test_workers_store_exactly_what_the_sequential_path_stores(tmp_path: Path) -
             people = People({"E1": None, "E2": None, "E3": None})
             with DatabaseSink(db) as sink:
                 report = import_file(
-                    job, people=people, sink=sink, workers=workers, parallel_from_bytes=1000
+                    job,
+                    people=people,
+                    sink=sink,
+                    workers=workers,
+                    parallel_from_bytes=1000,
+                    chunk_rows=100,  # 26 chunks: each worker reads past the other's
                 )
             assert (report.rows, report.stored) == (len(lines), len(days))
             ids[workers] = [s["id"] for s in stored(db)]

@@ -18,10 +18,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class StatementsStored:
-    """Statements just written in `tx` (not committed yet)."""
+    """Statements just written in `tx` (not committed yet), and the ids of the statements the
+    write voided: by voiding statements among them, or, for statements among them, by voiding
+    statements stored before them."""
 
     tx: Tx
     statements: list[PreparedStatement]
+    voided: frozenset[str] = frozenset()
 
 
 Subscriber = Callable[[StatementsStored], None]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,20 +111,21 @@ def import_file(
     progress: Progress | None = None,
     workers: int = 0,
     parallel_from_bytes: int = PARALLEL_FROM_BYTES,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> ImportReport:
-    """Check, then store, one file (see the module docstring). With `workers`, rows are
-    turned into statements by that many processes while this one reads the file and stores
-    them (for files of `parallel_from_bytes` or more: below, not worth a start)."""
+    """Check, then store, one file (see the module docstring). With `workers`, the second
+    pass's rows are read and turned into statements by that many processes while this one
+    stores them (for files of `parallel_from_bytes` or more: below, not worth a start)."""
     source = job.source
     report = ImportReport(kind=source.kind, shape=source.shape, file_sha256=_sha256(job.path))
-    convert = Converter(job, people, report.file_sha256)
+    convert = Converter(job, people, report.file_sha256, chunk_rows=chunk_rows)
     parallel = workers if job.path.stat().st_size >= parallel_from_bytes else 0
     with Workers(convert, parallel) as pool:
         _check_pass(job, convert, report, progress)
         if report.rejected_rows and not job.skip_invalid:
             raise ImportRejected(report.problems, total=report.problem_count)
         try:
-            _store_pass(job, pool, report, sink, progress)
+            _store_pass(report, pool, sink, progress)
         except RowNotStorable as exc:
             raise BadRequest(
                 f"line {exc.line} cannot be stored ({exc.detail}); "
@@ -131,6 +133,8 @@ def import_file(
                 "import the file again (nothing is stored twice)",
                 field="file",
             ) from None
+        finally:
+            convert.close()  # the reader of the chunks converted in this process, if any
     return report
 
 
@@ -200,22 +204,19 @@ def _check_pass(
         report.reject_file = str(job.reject_file)
 
 
-def _store_pass(
-    job: ImportJob,
-    pool: Workers,
-    report: ImportReport,
-    sink: Sink,
-    progress: Progress | None,
-) -> None:
-    separator = job.mapping.formats.list_separator
-
-    with open_records(job.path, separator=separator) as records:
-        json_keys = records.header is None
-        for prepared, _ in pool.map("statements", _chunks(records, progress), json_keys):
-            report.statements += len(prepared)
-            new = sink.store(prepared) if prepared else 0
-            report.stored += new
-            report.already_stored += len(prepared) - new
+def _store_pass(report: ImportReport, pool: Workers, sink: Sink, progress: Progress | None) -> None:
+    """The workers read the file again themselves, chunk by chunk (`Converter.statements_at`),
+    so this process only stores: sending it rows would cost it more than reading them."""
+    chunks = range(-(-report.rows // pool.target.chunk_rows))
+    seen = 0
+    for prepared, _, position in pool.map("statements_at", chunks):
+        report.statements += len(prepared)
+        new = sink.store(prepared) if prepared else 0
+        report.stored += new
+        report.already_stored += len(prepared) - new
+        if progress is not None:
+            progress(position - seen)
+            seen = position
 
 
 class RowNotStorable(BadRequest):
@@ -236,8 +237,11 @@ class Converter:
     """Good rows to prepared statements: checked, built, repeats within the chunk dropped,
     validated by `prepare_statements`. Picklable, so worker processes can run it."""
 
-    def __init__(self, job: ImportJob, people: People, file_sha256: str) -> None:
+    def __init__(
+        self, job: ImportJob, people: People, file_sha256: str, chunk_rows: int = CHUNK_ROWS
+    ) -> None:
         self.job = job
+        self.chunk_rows = chunk_rows
         self.people = people
         self.file_sha256 = file_sha256
         self.source = job.source
@@ -249,9 +253,27 @@ class Converter:
             file_sha256=file_sha256,
         )
 
+        self._reader: _ChunkReader | None = None
+
     def __reduce__(self) -> tuple[Any, ...]:
         # The checker holds closures: a worker process builds its own from the same inputs.
-        return (Converter, (self.job, self.people, self.file_sha256))
+        return (Converter, (self.job, self.people, self.file_sha256, self.chunk_rows))
+
+    def statements_at(self, index: int) -> tuple[list[PreparedStatement], int, int]:
+        """`statements` of the file's chunk number `index` (`chunk_rows` records each), read
+        here, and how far into the file it ends. Each process is asked for chunks in order;
+        one given every other chunk reads past the rest."""
+        if self._reader is None or index < self._reader.next_index:
+            self.close()
+            self._reader = _ChunkReader(self.job, self.chunk_rows)
+        records = self._reader.chunk(index)
+        json_keys = self._reader.header is None
+        return (*self.statements(records, json_keys), self._reader.position)
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
     def _prepare(self, statements: list[dict[str, Any]]) -> list[PreparedStatement]:
         return prepare_statements(
@@ -313,6 +335,34 @@ class Converter:
                 p.definitions = {a: d for a, d in p.definitions.items() if sent.get(a) != d}
                 sent.update(p.definitions)
         return prepared, made
+
+
+class _ChunkReader:
+    """A file's records, `size` at a time, from the start."""
+
+    def __init__(self, job: ImportJob, size: int) -> None:
+        self._size = size
+        self._opened = open_records(job.path, separator=job.mapping.formats.list_separator)
+        self._records = self._opened.__enter__()
+        self.next_index = 0
+
+    @property
+    def position(self) -> int:
+        return self._records.position
+
+    @property
+    def header(self) -> list[str] | None:
+        return self._records.header
+
+    def chunk(self, index: int) -> list[Record]:
+        while True:
+            records = list(itertools.islice(self._records.rows, self._size))
+            self.next_index += 1
+            if self.next_index > index:
+                return records
+
+    def close(self) -> None:
+        self._opened.__exit__(None, None, None)
 
 
 class _Rejects:

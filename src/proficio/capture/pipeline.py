@@ -1,8 +1,8 @@
 """Running a converter's methods over chunks of rows on several cores, in order.
 
 Checking, building and validating statements is pure Python and takes most of an import's
-time; storing them takes the rest. With workers, the importing process reads the file and
-stores while worker processes check and convert the chunks (docs/performance.md measures it).
+time; storing them takes the rest. With workers, the importing process stores while worker
+processes read, check and convert the chunks (docs/performance.md measures it).
 At most two chunks per worker are in flight, so memory stays bounded whatever the file's size.
 The workers start as the pool opens, so they get ready while the first pass runs.
 """

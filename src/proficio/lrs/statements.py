@@ -56,6 +56,8 @@ class PreparedStatement:
     actor_keys: tuple[str, ...] = ()
     # When it happened, from `timestamp` (None: when stored, filled in once stored).
     timestamp_us: int | None = None
+    # Its place in storage order, set once stored.
+    seq: int | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Positional, without the per-object state dict a slots dataclass pickles by default:
@@ -74,6 +76,7 @@ class PreparedStatement:
                 self.attachment_bodies,
                 self.actor_keys,
                 self.timestamp_us,
+                self.seq,
             ),
         )
 
@@ -214,9 +217,9 @@ def store_statement_batches(
         outcomes.append([p.statement_id for p in batch])
     if accepted:
         new = list(accepted.values())
-        _write(tx, new, keys=keys, clock=clock)
+        voided = _write(tx, new, keys=keys, clock=clock)
         save_definitions(tx, definitions, (p.definitions for p in new))
-        event = StatementsStored(tx, new)
+        event = StatementsStored(tx, new, frozenset(voided))
         for subscriber in subscribers:
             subscriber(event)
     return outcomes
@@ -257,7 +260,10 @@ def _plan(
     return new
 
 
-def _write(tx: Tx, new: list[PreparedStatement], *, keys: KeyCache, clock: StoredClock) -> None:
+def _write(
+    tx: Tx, new: list[PreparedStatement], *, keys: KeyCache, clock: StoredClock
+) -> list[str]:
+    """Store `new`; returns the ids of the statements voided meanwhile."""
     conn = tx.conn
     in_group = {p.statement_id: p for p in new}
     rows = []
@@ -279,7 +285,8 @@ def _write(tx: Tx, new: list[PreparedStatement], *, keys: KeyCache, clock: Store
                 timestamp_us=p.timestamp_us,
             )
         )
-    store.insert_statements(tx, keys, rows)
+    for p, seq in zip(new, store.insert_statements(tx, keys, rows), strict=True):
+        p.seq = seq
     bodies = {sha2: body for p in new for sha2, body in p.attachment_bodies.items()}
     if bodies:
         save_attachments(conn, [(sha2, *body) for sha2, body in bodies.items()])
@@ -289,6 +296,7 @@ def _write(tx: Tx, new: list[PreparedStatement], *, keys: KeyCache, clock: Store
     voided += [r.target_id for r in referrers if r.is_voiding and r.target_id]
     store.mark_voided(conn, voided)
     _pass_refs_to_referrers(tx, keys, referrers)
+    return voided
 
 
 def _inherited_refs(

@@ -35,7 +35,13 @@ from proficio.storage import identities as identity_store
 from proficio.storage import progress as store
 from proficio.storage import statements as statement_store
 from proficio.storage.database import Database
-from proficio.storage.progress import ChangeRow, EvidenceRow, LevelRow, SummaryRow
+from proficio.storage.progress import (
+    ChangeRow,
+    EvidenceRow,
+    LevelRow,
+    NewEvidenceRow,
+    SummaryRow,
+)
 from proficio.storage.writer import Handler, Tx
 
 log = logging.getLogger(__name__)
@@ -72,21 +78,18 @@ class EvidenceRecorder:
 
     def __call__(self, event: StatementsStored) -> None:
         conn = event.tx.conn
-        rows: list[EvidenceRow] = []
-        voided: set[str] = set()
+        rows: list[NewEvidenceRow] = []
+        voided = event.voided  # a voiding statement may have arrived before what it voids
         for p in event.statements:
-            if p.is_voiding:
-                if p.target_id is not None:
-                    voided.add(p.target_id)
+            if p.is_voiding or p.statement_id in voided:
                 continue
+            assert p.seq is not None, "the statements handler numbers what it stores"
             at_us = now_us() if p.timestamp_us is None else p.timestamp_us  # set once stored
             e = evidence_of(p.body(), at_us=at_us)
             facts = e.facts_json().decode()
-            rows += [(key, p.statement_id, e.at_us, facts) for key in p.actor_keys]
+            rows += [(key, p.statement_id, e.at_us, facts, p.seq) for key in p.actor_keys]
         store.insert_evidence(conn, rows)
-        # A voiding statement may have arrived before the statement it voids.
-        voided.update(store.voided_among(conn, [p.statement_id for p in event.statements]))
-        added = [(key, at_us) for key, _, at_us, _ in rows]
+        added = [(key, at_us) for key, _, at_us, _, _ in rows]
         dropped = store.delete_evidence(conn, sorted(voided)) if voided else []
         # Whose evidence changed, and from when: their history before that stands. Whose
         # evidence was dropped are judged whole (a partial judgement assumes evidence is only
@@ -271,11 +274,11 @@ def _day_us(date: str) -> int:
 def extract_evidence(conn: Connection) -> None:
     """The evidence of every stored statement that is not voided, afresh."""
     store.clear_evidence(conn)
-    batch: list[EvidenceRow] = []
-    for statement_id, body, at_us in statement_store.evidence_source(conn):
+    batch: list[NewEvidenceRow] = []
+    for seq, statement_id, body, at_us in statement_store.evidence_source(conn):
         statement = orjson.loads(body)
         facts = evidence_of(statement, at_us=at_us).facts_json().decode()
-        batch += [(key, statement_id, at_us, facts) for key in owners_of(statement)]
+        batch += [(key, statement_id, at_us, facts, seq) for key in owners_of(statement)]
         if len(batch) >= 10_000:
             store.insert_evidence(conn, batch)
             batch = []

@@ -304,7 +304,7 @@ def _workflow_people(workflow: str) -> Select[Any]:
         .distinct()
         .select_from(statement_refs)
         .join(statements, s.seq == r.seq)
-        .join(progress_evidence, e.statement_id == s.statement_id)
+        .join(progress_evidence, e.seq == s.seq)
         .join(person_identities, i.identifier == e.actor_key)
         .where(r.kind == RefKind.ACTIVITY, r.key_id.in_(select(k.id).where(wanted)))
     )

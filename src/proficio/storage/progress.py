@@ -31,6 +31,7 @@ _PROGRESS = (progress_levels, progress_changes, progress_summaries, progress_peo
 
 _CHUNK = 500
 EvidenceRow = tuple[str, str, int, str]  # actor_key, statement_id, at_us, facts
+NewEvidenceRow = tuple[str, str, int, str, int]  # and the statement's seq
 # person, framework, signature, levels, baselines, regressed, reached, changed_us
 SummaryRow = tuple[str, str, str, str, str, str, str, int | None]
 
@@ -68,11 +69,17 @@ def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
 # Evidence
 
 
-def insert_evidence(conn: Connection, rows: Sequence[EvidenceRow]) -> None:
+def insert_evidence(conn: Connection, rows: Sequence[NewEvidenceRow]) -> None:
     rawsql.insert_rows(
         conn,
         "progress_evidence",
-        (("actor_key", "text"), ("statement_id", "varchar"), ("at_us", "int8"), ("facts", "text")),
+        (
+            ("actor_key", "text"),
+            ("statement_id", "varchar"),
+            ("at_us", "int8"),
+            ("facts", "text"),
+            ("seq", "int8"),
+        ),
         rows,
         on_conflict_do_nothing=True,
     )
@@ -80,12 +87,13 @@ def insert_evidence(conn: Connection, rows: Sequence[EvidenceRow]) -> None:
 
 def delete_evidence(conn: Connection, statement_ids: Sequence[str]) -> list[tuple[str, int]]:
     """Drop the evidence of these statements; returns (identifier, when) of what was dropped."""
-    c = progress_evidence.c
+    c, s = progress_evidence.c, statements.c
     dropped: list[tuple[str, int]] = []
     for chunk in _chunks(list(statement_ids)):
-        found = conn.execute(select(c.actor_key, c.at_us).where(c.statement_id.in_(chunk)))
+        seqs = select(s.seq).where(s.statement_id.in_(chunk)).scalar_subquery()
+        found = conn.execute(select(c.actor_key, c.at_us).where(c.seq.in_(seqs)))
         dropped += [(key, at_us) for key, at_us in found]
-        conn.execute(delete(progress_evidence).where(c.statement_id.in_(chunk)))
+        conn.execute(delete(progress_evidence).where(c.seq.in_(seqs)))
     return dropped
 
 
@@ -165,7 +173,7 @@ def evidence_by_verb(
         conn,
         "SELECT i.person_id, e.statement_id, e.at_us, s.stored_us, e.facts "
         "FROM statement_refs r JOIN statements s ON s.seq = r.seq "
-        "JOIN progress_evidence e ON e.statement_id = s.statement_id "
+        "JOIN progress_evidence e ON e.seq = s.seq "
         "JOIN person_identities i ON i.identifier = e.actor_key "
         f"WHERE r.kind = ? AND r.key_id IN ({rawsql.placeholders(len(keys))}) AND s.voided = ? "
         # A statement about another statement inherits its verb ref: not evidence of the verb.
@@ -518,15 +526,6 @@ def level_of_people(
         .order_by(p.name, p.person_id)
     )
     return [tuple(row) for row in conn.execute(query)]
-
-
-def voided_among(conn: Connection, statement_ids: Sequence[str]) -> list[str]:
-    c = statements.c
-    found: list[str] = []
-    for chunk in _chunks(list(statement_ids)):
-        query = select(c.statement_id).where(c.statement_id.in_(chunk), c.voided)
-        found += [row[0] for row in conn.execute(query)]
-    return found
 
 
 def evaluated_at(conn: Connection, person_ids: Sequence[str]) -> dict[str, int]:

@@ -349,7 +349,10 @@ progress_evidence = Table(
     Column("statement_id", String(36), primary_key=True),
     Column("at_us", BigInteger, nullable=False),
     Column("facts", Text, nullable=False),
-    Index("ix_progress_evidence_statement_id", "statement_id"),
+    # The statement's seq: joins from statements go through it, and its index grows only at
+    # the end as statements arrive (one on statement_id took each new row at a random place).
+    Column("seq", BigInteger, nullable=False),
+    Index("ix_progress_evidence_seq", "seq"),
     sqlite_with_rowid=False,
 )
 

@@ -357,12 +357,13 @@ def statements_of_person(
     return [PersonStatement(StoredStatement(*row[:-2]), row[-2], row[-1]) for row in rows]
 
 
-def evidence_source(conn: Connection) -> Iterable[tuple[str, str, int]]:
-    """(statement_id, body, timestamp_us) of every statement that counts as evidence: neither
-    voided nor voiding; in storage order, streamed."""
+def evidence_source(conn: Connection) -> Iterable[tuple[int, str, str, int]]:
+    """(seq, statement_id, body, timestamp_us) of every statement that counts as evidence:
+    neither voided nor voiding; in storage order, streamed."""
     c = statements.c
-    body = c.body
     query = (
-        select(c.statement_id, body, c.timestamp_us).where(~c.voided, ~c.is_voiding).order_by(c.seq)
+        select(c.seq, c.statement_id, c.body, c.timestamp_us)
+        .where(~c.voided, ~c.is_voiding)
+        .order_by(c.seq)
     )
     yield from conn.execute(query.execution_options(yield_per=10_000))

@@ -151,7 +151,9 @@ def test_migration_0007_fills_in_when_stored_statements_happened(database_url: s
     assert [tuple(r) for r in rows] == [(1, 1_790_841_600_000_000), (2, 5_000_002)]
 
 
-def test_migration_0008_extracts_evidence_and_queues_its_people(database_url: str) -> None:
+def test_migrations_0008_and_0009_extract_evidence_number_it_and_queue_its_people(
+    database_url: str,
+) -> None:
     database = Database(database_url)
     body = (
         '{"id": "7a1c0f3e-0000-4000-8000-000000000001", "actor": {"objectType": "Agent",'
@@ -179,7 +181,7 @@ def test_migration_0008_extracts_evidence_and_queues_its_people(database_url: st
         upgrade(database.engine)
         with database.engine.connect() as conn:
             evidence = conn.execute(
-                text("SELECT actor_key, statement_id, at_us FROM progress_evidence")
+                text("SELECT actor_key, statement_id, at_us, seq FROM progress_evidence")
             ).all()
             facts = conn.execute(text("SELECT facts FROM progress_evidence")).scalar_one()
             queued = conn.execute(text("SELECT person_id FROM progress_queue")).all()
@@ -190,6 +192,7 @@ def test_migration_0008_extracts_evidence_and_queues_its_people(database_url: st
             "account:http://localhost:8000|E1",
             "7a1c0f3e-0000-4000-8000-000000000001",
             1790848800000000,
+            1,
         )
     ]
     assert [tuple(r) for r in queued] == [("E1",)]

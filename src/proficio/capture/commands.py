@@ -29,6 +29,7 @@ from proficio.capture.sources import source_for
 from proficio.errors import ProficioError
 from proficio.lrs.handlers import statement_subscribers
 from proficio.progress.service import drain, ensure_default_framework
+from proficio.runtime import tune_gc
 from proficio.settings import Settings
 from proficio.storage.database import Database
 from proficio.storage.migrate import upgrade
@@ -77,6 +78,7 @@ def run_import(
         with database.transaction() as tx:
             ensure_default_framework(tx.conn, profile=job.profile)
         people = database.read_sync(People.load)
+        tune_gc()  # storing allocates millions of short-lived objects (`runtime`)
         subscribers = statement_subscribers(account_home_pages=settings.account_home_pages)
         audit = partial(audit_import, database.engine, actor=f"cli:{getpass.getuser()}", kind=kind)
         try:

@@ -31,6 +31,7 @@ from proficio.progress.service import (
     now_us,
     rebuild,
 )
+from proficio.runtime import tune_gc
 from proficio.storage import progress as store
 from proficio.storage.database import Database
 
@@ -185,6 +186,7 @@ def progress_rebuild(from_statements: bool, db: str | None = None) -> None:
     profile = _profile(db)
     started = time.perf_counter()
     with open_database(db) as database, database.transaction() as tx:
+        tune_gc()  # judging allocates millions of short-lived objects (`runtime`)
         frameworks = Frameworks(profile).current(tx.conn)
         people = rebuild(
             tx.conn, frameworks=frameworks, at_us=now_us(), from_statements=from_statements

@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from proficio.capture.profile import Profile
 from proficio.progress.service import Frameworks, Judgement, judge_due, now_us
+from proficio.runtime import tune_gc
 from proficio.storage import progress as store
 from proficio.storage.database import Database
 from proficio.storage.writer import Writer
@@ -89,6 +90,7 @@ def judge_round(
         os.nice(WORKER_NICENESS)
         profile = Profile(profile_namespace) if profile_namespace else Profile()
         _worker = Database(url), Frameworks(profile)
+        tune_gc()
     database, frameworks = _worker
     with database.engine.connect() as conn:
         if conn.dialect.name == "postgresql":  # one snapshot for every read of the round

@@ -46,7 +46,7 @@ from proficio.storage.writer import Handler, Tx
 
 log = logging.getLogger(__name__)
 
-REFRESH_BATCH = 500  # people judged per transaction
+REFRESH_BATCH = 200  # people judged per transaction (their evidence is in memory at once)
 
 
 def now_us() -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import pytest
@@ -175,3 +176,24 @@ def test_the_worker_runs_while_someone_is_due_and_stops_when_idle(
     finally:
         judges.stop()
         writer.close()
+
+
+def test_a_judging_worker_that_died_is_replaced(db: Database) -> None:
+    _reset(db)  # loading the framework queued everyone
+    judges = Judges(db.url, profile_namespace=None)
+
+    async def scenario() -> None:
+        assert await judges.round(exclude=["E1", "E2", "E3"]) is None
+        assert judges._pool is not None  # fault injection: the worker is killed
+        for process in list(judges._pool._processes.values()):
+            process.kill()
+        with pytest.raises(BrokenProcessPool):
+            await judges.round()
+        assert not judges.running
+        judged = await judges.round()  # by a new worker
+        assert judged is not None and judged.diff.person_ids == ["E1", "E2", "E3"]
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        judges.stop()

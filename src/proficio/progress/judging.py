@@ -67,7 +67,7 @@ class Judges:
                 self._pool, judge_round, self._url, self._namespace, ROUND_PEOPLE, exclude
             )
         except BrokenProcessPool:  # the worker died: a new one next round
-            self._pool = None
+            self.stop()
             raise
 
     def stop(self) -> None:

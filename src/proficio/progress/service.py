@@ -142,10 +142,17 @@ def refresh_people(
 ) -> None:
     """Judge these people's levels again from their evidence now: from the moment in
     `starts` on when it names one (the history before it stands), else all of it."""
+    stored = store.stored_progress(conn, person_ids)
     judged = judge_people(
-        conn, person_ids=person_ids, frameworks=frameworks, at_us=at_us, starts=starts
+        conn,
+        person_ids=person_ids,
+        frameworks=frameworks,
+        at_us=at_us,
+        starts=starts,
+        stored=stored,
     )
-    store.replace_progress(conn, person_ids, queued=queued, **judged.rows())
+    diff = store.progress_diff(stored, person_ids, **judged.rows())
+    store.apply_progress_diff(conn, diff, now_us=at_us, queued=queued)
 
 
 def judge_people(
@@ -155,9 +162,11 @@ def judge_people(
     frameworks: list[Framework],
     at_us: int,
     starts: dict[str, int | None] | None = None,
+    stored: store.StoredProgress,
 ) -> _Judged:
-    """`refresh_people` without writing: the rows to write. Reads only the evidence that
-    `engine.horizon` says a judgement from a person's start needs."""
+    """`refresh_people` without writing: the rows to write, given what is `stored` of these
+    people. Reads only the evidence that `engine.horizon` says a judgement from a person's
+    start needs."""
     starts = starts or {}
     partial = {p: start for p, start in starts.items() if start is not None}
     reach = horizon(frameworks)
@@ -169,10 +178,14 @@ def judge_people(
         whole = [person for person in person_ids if person not in partial]
         evidence = store.evidence_of_people(conn, whole)
         evidence |= store.recent_evidence_of_people(conn, partial, windows=reach.windows)
-    latest = _latest_evidence(conn, sorted(bounds))
+    latest = _latest_evidence(stored)
     baseline = baselines(conn, person_ids, at_us=at_us)
     upcoming = baselines(conn, person_ids, at_us=at_us, upcoming=True)
-    prior = store.changes_before(conn, partial) if partial else {}
+    prior: dict[str, list[ChangeRow]] = {}
+    for change in stored.changes():  # the history before each person's start stands
+        start = partial.get(change.person_id)
+        if start is not None and change.at_us < start:
+            prior.setdefault(change.person_id, []).append(change)
     judged = _Judged()
     for person_id in person_ids:
         rows = evidence[person_id]
@@ -194,10 +207,10 @@ def judge_people(
     return judged
 
 
-def _latest_evidence(conn: Connection, person_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+def _latest_evidence(stored: store.StoredProgress) -> dict[str, dict[str, Any]]:
     """Each person's latest evidence per framework and competency, as last judged."""
     found: dict[str, dict[str, Any]] = {}
-    for row in store.levels_of_people(conn, person_ids):
+    for row in stored.levels():
         found.setdefault(row.person_id, {}).setdefault(row.framework_id, {})[row.competency_id] = (
             row.last_evidence_us
         )
@@ -465,10 +478,16 @@ def judge_due(
     if not due.starts:
         return None
     people = sorted(due.starts)
+    stored = store.stored_progress(conn, people)
     judged = judge_people(
-        conn, person_ids=people, frameworks=frameworks, at_us=at_us, starts=due.starts
+        conn,
+        person_ids=people,
+        frameworks=frameworks,
+        at_us=at_us,
+        starts=due.starts,
+        stored=stored,
     )
-    return Judgement(store.progress_diff(conn, people, **judged.rows()), due.queued)
+    return Judgement(store.progress_diff(stored, people, **judged.rows()), due.queued)
 
 
 def progress_handler() -> Handler:

@@ -303,8 +303,41 @@ class ProgressDiff:
     evaluated: dict[str, int | None]
 
 
+_JUDGED = (progress_levels, progress_changes, progress_summaries, progress_people)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredProgress:
+    """What is stored of some people's progress, read once for a round of judging: the
+    rows of each table a judgement writes, by table name."""
+
+    rows: dict[str, set[tuple[Any, ...]]]
+
+    def levels(self) -> list[LevelRow]:
+        return [LevelRow(*row) for row in self.rows[progress_levels.name]]
+
+    def changes(self) -> list[ChangeRow]:
+        """In time order."""
+        return sorted(
+            (ChangeRow(*row) for row in self.rows[progress_changes.name]),
+            key=lambda change: change.at_us,
+        )
+
+    def evaluated(self) -> dict[str, int]:
+        return {row[0]: int(row[1]) for row in self.rows[progress_people.name]}
+
+
+def stored_progress(conn: Connection, person_ids: Sequence[str]) -> StoredProgress:
+    rows: dict[str, set[tuple[Any, ...]]] = {table.name: set() for table in _JUDGED}
+    for chunk in _chunks(sorted(person_ids)):
+        for table in _JUDGED:
+            query = select(*table.c).where(table.c.person_id.in_(chunk))
+            rows[table.name].update(rawsql.execute_query(conn, query))
+    return StoredProgress(rows)
+
+
 def progress_diff(
-    conn: Connection,
+    stored: StoredProgress,
     person_ids: Sequence[str],
     *,
     levels: Sequence[LevelRow],
@@ -312,30 +345,28 @@ def progress_diff(
     summaries: Sequence[SummaryRow],
     schedule: Sequence[tuple[str, int, int | None]],
 ) -> ProgressDiff:
-    """Only the rows that differ: judged again after one more statement, a learner's history
-    is mostly what it was."""
+    """Only the rows that differ from `stored` (read for these people): judged again after
+    one more statement, a learner's history is mostly what it was."""
     new: dict[Table, list[tuple[Any, ...]]] = {
         progress_levels: [_values(row) for row in levels],
         progress_changes: [_values(row) for row in changes],
         progress_summaries: [tuple(row) for row in summaries],
         progress_people: [tuple(row) for row in schedule],
     }
-    gone: dict[str, list[tuple[Any, ...]]] = {table.name: [] for table in new}
-    put: dict[str, list[tuple[Any, ...]]] = {table.name: [] for table in new}
-    for chunk in _chunks(list(person_ids)):
-        wanted = set(chunk)
-        for table, rows in new.items():
-            query = select(*table.c).where(table.c.person_id.in_(sorted(wanted)))
-            old = set(rawsql.execute_query(conn, query))
-            fresh = {row for row in rows if row[0] in wanted}
-            keys = _key_indexes(table)
-            put[table.name] += sorted(fresh - old)
-            kept = {tuple(row[i] for i in keys) for row in fresh}
-            gone[table.name] += sorted(
-                key for row in old - fresh if (key := tuple(row[i] for i in keys)) not in kept
-            )
+    wanted = set(person_ids)
+    gone: dict[str, list[tuple[Any, ...]]] = {}
+    put: dict[str, list[tuple[Any, ...]]] = {}
+    for table, rows in new.items():
+        old = {row for row in stored.rows[table.name] if row[0] in wanted}
+        fresh = {row for row in rows if row[0] in wanted}
+        keys = _key_indexes(table)
+        put[table.name] = sorted(fresh - old)
+        kept = {tuple(row[i] for i in keys) for row in fresh}
+        gone[table.name] = sorted(
+            key for row in old - fresh if (key := tuple(row[i] for i in keys)) not in kept
+        )
     evaluated: dict[str, int | None] = dict.fromkeys(person_ids)
-    evaluated.update(evaluated_at(conn, person_ids))
+    evaluated.update(stored.evaluated())
     return ProgressDiff(list(person_ids), gone, put, evaluated)
 
 
@@ -349,7 +380,7 @@ def apply_progress_diff(
     now = evaluated_at(conn, diff.person_ids)
     moved = sorted(p for p in diff.person_ids if now.get(p) != diff.evaluated[p])
     skip = set(moved)
-    for table in (progress_levels, progress_changes, progress_summaries, progress_people):
+    for table in _JUDGED:
         columns = [column.name for column in table.c]
         keys = [columns[i] for i in _key_indexes(table)]
         gone = [key for key in diff.gone[table.name] if key[0] not in skip]
@@ -380,25 +411,6 @@ def apply_progress_diff(
     if moved:
         queue_people(conn, moved, now_us=now_us)
     return moved
-
-
-def replace_progress(
-    conn: Connection,
-    person_ids: Sequence[str],
-    *,
-    levels: Sequence[LevelRow],
-    changes: Sequence[ChangeRow],
-    summaries: Sequence[SummaryRow],
-    schedule: Sequence[tuple[str, int, int | None]],
-    queued: dict[str, int] | None = None,
-) -> None:
-    """Put these people's levels, history and schedule in place of what was there, and take
-    them off the queue (`apply_progress_diff`), in one transaction."""
-    diff = progress_diff(
-        conn, person_ids, levels=levels, changes=changes, summaries=summaries, schedule=schedule
-    )
-    judged_at = max((row[1] for row in schedule), default=0)
-    apply_progress_diff(conn, diff, now_us=judged_at, queued=queued)
 
 
 def _values(row: LevelRow | ChangeRow) -> tuple[Any, ...]:
@@ -486,15 +498,6 @@ def changes_of(
         if competency_id is not None:
             query = query.where(c.competency_id == competency_id)
         found += [ChangeRow(*row) for row in rawsql.execute_query(conn, query.order_by(c.at_us))]
-    return found
-
-
-def changes_before(conn: Connection, starts: dict[str, int]) -> dict[str, list[ChangeRow]]:
-    """Each person's stored changes before their start moment, in time order."""
-    found: dict[str, list[ChangeRow]] = {person: [] for person in starts}
-    for row in changes_of(conn, sorted(starts)):
-        if row.at_us < starts[row.person_id]:
-            found[row.person_id].append(row)
     return found
 
 

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 ROUND_PEOPLE = 200  # people judged per round
 IDLE_STOP_SECONDS = 60
-WORKER_NICENESS = 10  # added to the worker process's
+WORKER_NICENESS = 10  # added to the worker process's niceness
 
 
 class Judges:

@@ -242,7 +242,6 @@ def judge_cost(db: Path, people: int) -> dict[str, Any]:
     from proficio.clitools import open_database
     from proficio.progress.service import Frameworks, judge_people, now_us
     from proficio.runtime import tune_gc
-    from proficio.storage.progress import progress_diff, stored_progress
 
     frameworks = Frameworks(Profile())
     chosen = [f"P{p:06d}" for p in random.Random(7).sample(range(10_000), people)]
@@ -251,16 +250,13 @@ def judge_cost(db: Path, people: int) -> dict[str, Any]:
     def one_round(conn: Any) -> float:
         at_us = now_us()
         t0 = time.perf_counter()
-        stored = stored_progress(conn, chosen)
-        judged = judge_people(
+        judge_people(
             conn,
             person_ids=chosen,
             frameworks=frameworks.current(conn),
             at_us=at_us,
             starts=dict.fromkeys(chosen, at_us - 1_000_000),
-            stored=stored,
         )
-        progress_diff(stored, chosen, **judged.rows())
         return time.perf_counter() - t0
 
     with open_database(str(db)) as database:

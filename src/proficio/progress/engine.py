@@ -1,7 +1,7 @@
 """The engine: a learner's evidence in, their level per competency out, with the history of
 every change and the rule branches (and statements) behind the current level.
 
-Pure and deterministic: the incremental path (`service.refresh_people`, run as statements
+Pure and deterministic: the incremental path (`service.judge_people`, run as statements
 arrive) and `proficio progress rebuild` both call `progress_of`, so they cannot disagree.
 A level is judged at each moment it could change: when a matching statement happened, and when
 one leaves a rule's time window. History is therefore in the time the evidence happened, not

@@ -131,30 +131,6 @@ class _Judged:
         }
 
 
-def refresh_people(
-    conn: Connection,
-    *,
-    person_ids: Sequence[str],
-    frameworks: list[Framework],
-    at_us: int,
-    starts: dict[str, int | None] | None = None,
-    queued: dict[str, int] | None = None,
-) -> None:
-    """Judge these people's levels again from their evidence now: from the moment in
-    `starts` on when it names one (the history before it stands), else all of it."""
-    stored = store.stored_progress(conn, person_ids)
-    judged = judge_people(
-        conn,
-        person_ids=person_ids,
-        frameworks=frameworks,
-        at_us=at_us,
-        starts=starts,
-        stored=stored,
-    )
-    diff = store.progress_diff(stored, person_ids, **judged.rows())
-    store.apply_progress_diff(conn, diff, now_us=at_us, queued=queued)
-
-
 def judge_people(
     conn: Connection,
     *,
@@ -162,12 +138,13 @@ def judge_people(
     frameworks: list[Framework],
     at_us: int,
     starts: dict[str, int | None] | None = None,
-    stored: store.StoredProgress,
-) -> _Judged:
-    """`refresh_people` without writing: the rows to write, given what is `stored` of these
-    people. Reads only the evidence that `engine.horizon` says a judgement from a person's
-    start needs."""
+) -> store.ProgressDiff:
+    """Judge these people's levels again from their evidence now, from the moment in `starts`
+    on when it names one (the history before it stands), else all of it; returns what to
+    write, without writing. Reads only the evidence that `engine.horizon` says a judgement
+    from a person's start needs."""
     starts = starts or {}
+    stored = store.stored_progress(conn, person_ids)
     partial = {p: start for p, start in starts.items() if start is not None}
     reach = horizon(frameworks)
     if reach is None:
@@ -204,7 +181,7 @@ def judge_people(
             judge(rows, judged, partial=bound, latest=latest.get(person_id, {}))
         except EvidenceIncomplete:  # a rise needs to know how long they were silent before
             judge(store.evidence_of_people(conn, [person_id])[person_id], judged)
-    return judged
+    return store.progress_diff(stored, person_ids, **judged.rows())
 
 
 def _latest_evidence(stored: store.StoredProgress) -> dict[str, dict[str, Any]]:
@@ -220,20 +197,14 @@ def _latest_evidence(stored: store.StoredProgress) -> dict[str, dict[str, Any]]:
 def refresh_due(
     conn: Connection, *, frameworks: list[Framework], at_us: int, limit: int = REFRESH_BATCH
 ) -> int:
-    """Judge the people queued, and those whose evidence may have aged out by now; returns
-    how many (the caller repeats while it is `limit`)."""
+    """Judge the people queued, and those whose evidence may have aged out by now, and write
+    their levels; returns how many (the caller repeats while it is `limit`)."""
     store.lock_judging(conn)
-    due = store.due_people(conn, now_us=at_us, limit=limit)
-    if due.starts:
-        refresh_people(
-            conn,
-            person_ids=sorted(due.starts),
-            frameworks=frameworks,
-            at_us=at_us,
-            starts=due.starts,
-            queued=due.queued,
-        )
-    return len(due.starts)
+    judgement = judge_due(conn, frameworks=frameworks, at_us=at_us, limit=limit)
+    if judgement is None:
+        return 0
+    write_judgement(conn, judgement, now_us=at_us)
+    return len(judgement.diff.person_ids)
 
 
 def rebuild(
@@ -477,31 +448,28 @@ def judge_due(
     due = store.due_people(conn, now_us=at_us, limit=limit, exclude=frozenset(exclude))
     if not due.starts:
         return None
-    people = sorted(due.starts)
-    stored = store.stored_progress(conn, people)
-    judged = judge_people(
-        conn,
-        person_ids=people,
-        frameworks=frameworks,
-        at_us=at_us,
-        starts=due.starts,
-        stored=stored,
+    diff = judge_people(
+        conn, person_ids=sorted(due.starts), frameworks=frameworks, at_us=at_us, starts=due.starts
     )
-    return Judgement(store.progress_diff(stored, people, **judged.rows()), due.queued)
+    return Judgement(diff, due.queued)
+
+
+def write_judgement(conn: Connection, judgement: Judgement, *, now_us: int) -> None:
+    """A person queued again after their judgement's snapshot stays queued, so evidence that
+    arrived meanwhile is judged in a later round; one judged meanwhile by someone else (a CLI
+    import's drain) is left as that wrote them and judged again
+    (`storage.progress.apply_progress_diff`)."""
+    store.apply_progress_diff(conn, judgement.diff, now_us=now_us, queued=judgement.queued)
 
 
 def progress_handler() -> Handler:
-    """The writer process's "progress" job: write judgements. A person queued again after
-    their judgement's snapshot stays queued, so evidence that arrived meanwhile is judged in
-    a later round; one judged meanwhile by someone else (a CLI import's drain) is left as
-    that wrote them and judged again (`storage.progress.apply_progress_diff`)."""
+    """The writer process's "progress" job: write judgements (`write_judgement`); rounds run
+    one after the other, so none writes over a later one."""
 
     def run(tx: Tx, payloads: list[Judgement]) -> list[None]:
         store.lock_judging(tx.conn)
         for judgement in payloads:
-            store.apply_progress_diff(
-                tx.conn, judgement.diff, now_us=now_us(), queued=judgement.queued
-            )
+            write_judgement(tx.conn, judgement, now_us=now_us())
         return [None] * len(payloads)
 
     return run

@@ -26,7 +26,7 @@ from proficio.progress.service import (
 )
 from proficio.storage import progress as progress_store
 from proficio.storage.database import Database
-from proficio.storage.schema import progress_queue
+from proficio.storage.schema import person_identities, progress_evidence, progress_queue
 from proficio.storage.writer import Writer
 from tests.test_progress_rebuild import AUTHORITY, DAY_US, HOME, PROFILE, T_US, _reset, _state
 from tests.test_progress_rebuild import _statement as make_statement
@@ -197,3 +197,54 @@ def test_a_judging_worker_that_died_is_replaced(db: Database) -> None:
         asyncio.run(scenario())
     finally:
         judges.stop()
+
+
+def test_a_persons_evidence_is_found_through_their_statements_and_is_theirs_alone(
+    db: Database,
+) -> None:
+    """Evidence is kept in statement order and found through the statements' actor refs
+    (migration 0010): a Group actor's members each own their row once, and a statement that
+    is only about someone (its object) or refers to their statement is not their evidence."""
+    _reset(db)
+    own = make_statement("use", "E1", 1, 0)
+    group = make_statement("use", "E1", 2, 0)
+    group["actor"] = {
+        "objectType": "Group",
+        "member": [
+            {"account": {"homePage": HOME, "name": "E1"}},
+            {"mbox": "mailto:e1@example.com"},
+            {"account": {"homePage": HOME, "name": "E3"}},
+        ],
+    }
+    about = make_statement("use", "E2", 3, 0)
+    about["object"] = {"objectType": "Agent", "account": {"homePage": HOME, "name": "E1"}}
+    referring = make_statement("use", "E2", 4, 0)
+    referring["object"] = {"objectType": "StatementRef", "id": own["id"]}
+    _store(db, own, group, about, referring)
+    with db.engine.connect() as conn:
+        stored = conn.execute(
+            select(progress_evidence.c.actor_key, progress_evidence.c.statement_id)
+        ).all()
+        held = dict(
+            conn.execute(
+                select(person_identities.c.identifier, person_identities.c.person_id)
+            ).all()
+        )
+        found = progress_store.evidence_of_people(conn, ["E1", "E2", "E3"])
+        everyone = dict(progress_store.all_evidence(conn))
+    expected: dict[str, set[tuple[str, str]]] = {}
+    for key, statement_id in stored:
+        expected.setdefault(held[key], set()).add((key, statement_id))
+    e1, e3 = "account:" + HOME + "|E1", "account:" + HOME + "|E3"
+    assert expected["E1"] == {
+        (e1, own["id"]),
+        (e1, group["id"]),
+        ("mbox:mailto:e1@example.com", group["id"]),
+    }
+    assert expected["E3"] == {(e3, group["id"])}
+    assert {row[1] for row in expected["E2"]} == {about["id"], referring["id"]}
+    for person in ("E1", "E2", "E3"):
+        rows = found[person]
+        assert len(rows) == len(expected[person])  # nothing twice
+        assert {(key, statement_id) for key, statement_id, _, _ in rows} == expected[person]
+        assert sorted(everyone[person]) == sorted(rows)

@@ -201,3 +201,41 @@ def test_migrations_0008_and_0009_extract_evidence_number_it_and_queue_its_peopl
 
     now = evidence_of(orjson.loads(body), at_us=1790848800000000).facts_json().decode()
     assert facts == now
+
+
+def test_migration_0010_keeps_evidence_both_ways(database_url: str) -> None:
+    """0010 rewrites the evidence table in statement order (and its downgrade back in the
+    actor-ordered layout): every row survives both, and the schema is the declared one again."""
+    from alembic import command
+
+    from proficio.storage.migrate import _config
+
+    rows = [(3, "k:b", "s3", 30, '["v"]'), (1, "k:b", "s1", 10, "[]"), (1, "k:a", "s1", 10, "[]")]
+    insert = text(
+        "INSERT INTO progress_evidence (seq, actor_key, statement_id, at_us, facts) "
+        "VALUES (:seq, :key, :sid, :at, :facts)"
+    )
+    query = text("SELECT seq, actor_key, statement_id, at_us, facts FROM progress_evidence")
+    database = Database(database_url)
+    seen = []
+    try:
+        upgrade(database.engine, "0009")
+        with database.engine.begin() as conn:
+            for seq, key, sid, at, facts in rows:
+                conn.execute(insert, {"seq": seq, "key": key, "sid": sid, "at": at, "facts": facts})
+        for step in ("up", "down", "up"):
+            if step == "up":
+                upgrade(database.engine)
+            else:
+                config = _config()
+                with database.engine.begin() as conn:
+                    config.attributes["connection"] = conn
+                    command.downgrade(config, "0009")
+            with database.engine.connect() as conn:
+                seen.append(sorted(tuple(r) for r in conn.execute(query)))
+        with database.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    finally:
+        database.close()
+    assert seen == [sorted(rows)] * 3
+    assert diff == []

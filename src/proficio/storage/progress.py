@@ -30,6 +30,7 @@ from proficio.storage.schema import people as people_table
 _PROGRESS = (progress_levels, progress_changes, progress_summaries, progress_people)
 
 _CHUNK = 500
+_ALL_EVIDENCE_PEOPLE = 200  # people whose evidence a rebuild holds at once
 EvidenceRow = tuple[str, str, int, str]  # actor_key, statement_id, at_us, facts
 NewEvidenceRow = tuple[str, str, int, str, int]  # and the statement's seq
 # person, framework, signature, levels, baselines, regressed, reached, changed_us
@@ -139,15 +140,33 @@ def _read_evidence(
     condition: str = "",
     params: Sequence[Any] = (),
 ) -> None:
+    """The evidence table has no index by actor (it is kept in statement order, migration
+    0010): a person's evidence is found through their identifiers' keys and the statements
+    indexed under those as their actor. In two queries, so neither database's planner can
+    start from the refs of every actor."""
+    held = rawsql.execute(
+        conn,
+        "SELECT i.identifier, i.person_id, k.id FROM person_identities i "
+        "JOIN lrs_keys k ON k.value = i.identifier "
+        f"WHERE i.person_id IN ({rawsql.placeholders(len(people))})",
+        people,
+    )
+    if not held:
+        return
+    owner = {identifier: (person_id, key_id) for identifier, person_id, key_id in held}
     rows = rawsql.execute(
         conn,
-        "SELECT i.person_id, e.actor_key, e.statement_id, e.at_us, e.facts "
-        "FROM progress_evidence e JOIN person_identities i ON i.identifier = e.actor_key "
-        f"WHERE i.person_id IN ({rawsql.placeholders(len(people))}){condition}",
-        [*people, *params],
+        "SELECT r.key_id, e.actor_key, e.statement_id, e.at_us, e.facts "
+        "FROM statement_refs r JOIN progress_evidence e ON e.seq = r.seq "
+        f"WHERE r.kind = ? AND r.key_id IN ({rawsql.placeholders(len(held))}){condition}",
+        [RefKind.AGENT, *(key_id for _, _, key_id in held), *params],
     )
-    for person_id, key, statement_id, at_us, facts in rows:
-        found[person_id].append((key, statement_id, at_us, facts))
+    for key_id, key, statement_id, at_us, facts in rows:
+        # The statement is under this key as its actor; the row must be that actor's too
+        # (not another member of a Group actor, or the Agent it was about).
+        person_id, own_key = owner.get(key, ("", None))
+        if own_key == key_id:
+            found[person_id].append((key, statement_id, at_us, facts))
 
 
 def _verb_pattern(verb: str) -> str:
@@ -183,23 +202,14 @@ def evidence_by_verb(
 
 
 def all_evidence(conn: Connection) -> Iterator[tuple[str, list[EvidenceRow]]]:
-    """Every person's evidence, one person at a time (for a rebuild)."""
-    e, i = progress_evidence.c, person_identities.c
-    query = (
-        select(i.person_id, e.actor_key, e.statement_id, e.at_us, e.facts)
-        .join(person_identities, i.identifier == e.actor_key)
-        .order_by(i.person_id)
-    )
-    current: str | None = None
-    rows: list[EvidenceRow] = []
-    for person_id, *row in conn.execute(query.execution_options(yield_per=20_000)):
-        if person_id != current:
-            if current is not None:
-                yield current, rows
-            current, rows = person_id, []
-        rows.append(tuple(row))
-    if current is not None:
-        yield current, rows
+    """Every person's evidence, one person at a time, in person order (for a rebuild)."""
+    i = person_identities.c
+    people = conn.execute(select(i.person_id).distinct().order_by(i.person_id)).scalars().all()
+    for start in range(0, len(people), _ALL_EVIDENCE_PEOPLE):
+        chunk = people[start : start + _ALL_EVIDENCE_PEOPLE]
+        found: dict[str, list[EvidenceRow]] = {p: [] for p in chunk}
+        _read_evidence(conn, found, chunk)
+        yield from ((person_id, rows) for person_id, rows in found.items() if rows)
 
 
 def clear_evidence(conn: Connection) -> None:

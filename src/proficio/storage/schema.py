@@ -345,14 +345,13 @@ progress_plans = Table(
 progress_evidence = Table(
     "progress_evidence",
     metadata,
+    # In statement order (`seq`): evidence lands at the end of the table as statements arrive.
+    # A person's evidence is found through the statements' actor refs, not an index here.
+    Column("seq", BigInteger, primary_key=True),
     Column("actor_key", Text, primary_key=True),
-    Column("statement_id", String(36), primary_key=True),
+    Column("statement_id", String(36), nullable=False),
     Column("at_us", BigInteger, nullable=False),
     Column("facts", Text, nullable=False),
-    # The statement's seq: joins from statements go through it, and its index grows only at
-    # the end as statements arrive (one on statement_id took each new row at a random place).
-    Column("seq", BigInteger, nullable=False),
-    Index("ix_progress_evidence_seq", "seq"),
     sqlite_with_rowid=False,
 )
 

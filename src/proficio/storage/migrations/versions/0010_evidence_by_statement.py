@@ -33,41 +33,30 @@ def _move_aside() -> None:
         )
 
 
-def _columns() -> list[sa.Column[object]]:
-    return [
+def _rewrite(*primary_key: str) -> None:
+    """The table again with this primary key, its rows copied over in that order."""
+    _move_aside()
+    op.create_table(
+        "progress_evidence",
         sa.Column("seq", sa.BigInteger, nullable=False),
         sa.Column("actor_key", sa.Text, nullable=False),
         sa.Column("statement_id", sa.String(36), nullable=False),
         sa.Column("at_us", sa.BigInteger, nullable=False),
         sa.Column("facts", sa.Text, nullable=False),
-    ]
+        sa.PrimaryKeyConstraint(*primary_key, name="pk_progress_evidence"),
+        sqlite_with_rowid=False,
+    )
+    op.execute(
+        f"INSERT INTO progress_evidence ({_COLUMNS}) SELECT {_COLUMNS} "
+        f"FROM progress_evidence_old ORDER BY {', '.join(primary_key)}"
+    )
+    op.drop_table("progress_evidence_old")
 
 
 def upgrade() -> None:
-    _move_aside()
-    op.create_table(
-        "progress_evidence",
-        *_columns(),
-        sa.PrimaryKeyConstraint("seq", "actor_key", name="pk_progress_evidence"),
-        sqlite_with_rowid=False,
-    )
-    op.execute(
-        f"INSERT INTO progress_evidence ({_COLUMNS}) "
-        f"SELECT {_COLUMNS} FROM progress_evidence_old ORDER BY seq, actor_key"
-    )
-    op.drop_table("progress_evidence_old")
+    _rewrite("seq", "actor_key")
 
 
 def downgrade() -> None:
-    _move_aside()
-    op.create_table(
-        "progress_evidence",
-        *_columns(),
-        sa.PrimaryKeyConstraint("actor_key", "statement_id", name="pk_progress_evidence"),
-        sqlite_with_rowid=False,
-    )
-    op.execute(
-        f"INSERT INTO progress_evidence ({_COLUMNS}) SELECT {_COLUMNS} FROM progress_evidence_old"
-    )
-    op.drop_table("progress_evidence_old")
+    _rewrite("actor_key", "statement_id")
     op.create_index("ix_progress_evidence_seq", "progress_evidence", ["seq"])

@@ -239,3 +239,32 @@ def test_migration_0010_keeps_evidence_both_ways(database_url: str) -> None:
         database.close()
     assert seen == [sorted(rows)] * 3
     assert diff == []
+
+
+def test_close_waits_for_a_read_whose_caller_was_cancelled(database_url: str) -> None:
+    """A server stopping cancels its background loop while one of its reads still runs in a
+    worker thread: closing the database waits for that read to give its connection back
+    (disposed of first, the connection would outlive its pool, open)."""
+    import asyncio
+    import threading
+    import time
+
+    database = Database(database_url)
+    started, finished = threading.Event(), threading.Event()
+
+    def slow(conn: object) -> None:
+        started.set()
+        time.sleep(0.5)
+        finished.set()
+
+    async def cancel_mid_read() -> None:
+        task = asyncio.ensure_future(database.read(slow))  # type: ignore[arg-type]
+        await asyncio.to_thread(started.wait, 5)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    try:
+        asyncio.run(cancel_mid_read())
+    finally:
+        database.close()
+    assert finished.is_set()

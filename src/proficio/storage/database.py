@@ -6,6 +6,7 @@ psycopg 3. Both get exactly the same schema (`schema.py`) through the same migra
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -66,6 +67,7 @@ def tune_writer(conn: Connection) -> None:
 
 WRITER_CACHE_KIB = 8 * 1024
 READER_CACHE_KIB = 1024
+CLOSE_WAIT_S = 10  # how long `close` waits for reads still running in threads
 
 
 def refresh_statistics(conn: Connection) -> None:
@@ -94,6 +96,10 @@ class Database:
             if self.engine.dialect.name == "sqlite"
             else None
         )
+        # Reads running in worker threads: a task awaiting one can be cancelled (the server
+        # stopping) while the thread goes on holding a connection; `close` waits for them.
+        self._threads_done = threading.Condition()
+        self._thread_reads = 0
 
     @property
     def dialect(self) -> str:
@@ -101,7 +107,17 @@ class Database:
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
         """Run `fn` on a pooled connection in a worker thread, inside one read transaction."""
-        return await anyio.to_thread.run_sync(self.read_sync, fn)
+        return await anyio.to_thread.run_sync(self._read_in_thread, fn)
+
+    def _read_in_thread(self, fn: Callable[[Connection], T]) -> T:
+        with self._threads_done:
+            self._thread_reads += 1
+        try:
+            return self.read_sync(fn)
+        finally:
+            with self._threads_done:
+                self._thread_reads -= 1
+                self._threads_done.notify_all()
 
     async def read_by_key(self, fn: Callable[[Connection], T]) -> T:
         """A read that finds its rows by a unique key (one document, one statement by id),
@@ -143,6 +159,10 @@ class Database:
             callback()
 
     def close(self) -> None:
+        """Let go of every connection, once reads still running in threads have given theirs
+        back (disposed of before that, a connection would outlive its pool, left open)."""
+        with self._threads_done:
+            self._threads_done.wait_for(lambda: self._thread_reads == 0, timeout=CLOSE_WAIT_S)
         self.engine.dispose()
         if self._inline_engine is not None:
             self._inline_engine.dispose()

@@ -4,7 +4,10 @@ Each test runs on both databases (the `database_url` fixture)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
+import time
 
 import orjson
 import pytest
@@ -15,7 +18,7 @@ from sqlalchemy import text
 from proficio.storage import statements as store
 from proficio.storage.database import Database, refresh_statistics
 from proficio.storage.keys import KeyCache, intern_keys, lookup_keys
-from proficio.storage.migrate import current_revision, head_revision, upgrade
+from proficio.storage.migrate import current_revision, downgrade, head_revision, upgrade
 from proficio.storage.schema import metadata
 from proficio.storage.writer_process import StatisticsSchedule
 
@@ -206,10 +209,6 @@ def test_migrations_0008_and_0009_extract_evidence_number_it_and_queue_its_peopl
 def test_migration_0010_keeps_evidence_both_ways(database_url: str) -> None:
     """0010 rewrites the evidence table in statement order (and its downgrade back in the
     actor-ordered layout): every row survives both, and the schema is the declared one again."""
-    from alembic import command
-
-    from proficio.storage.migrate import _config
-
     rows = [(3, "k:b", "s3", 30, '["v"]'), (1, "k:b", "s1", 10, "[]"), (1, "k:a", "s1", 10, "[]")]
     insert = text(
         "INSERT INTO progress_evidence (seq, actor_key, statement_id, at_us, facts) "
@@ -227,10 +226,7 @@ def test_migration_0010_keeps_evidence_both_ways(database_url: str) -> None:
             if step == "up":
                 upgrade(database.engine)
             else:
-                config = _config()
-                with database.engine.begin() as conn:
-                    config.attributes["connection"] = conn
-                    command.downgrade(config, "0009")
+                downgrade(database.engine, "0009")
             with database.engine.connect() as conn:
                 seen.append(sorted(tuple(r) for r in conn.execute(query)))
         with database.engine.connect() as conn:
@@ -245,10 +241,6 @@ def test_close_waits_for_a_read_whose_caller_was_cancelled(database_url: str) ->
     """A server stopping cancels its background loop while one of its reads still runs in a
     worker thread: closing the database waits for that read to give its connection back
     (disposed of first, the connection would outlive its pool, open)."""
-    import asyncio
-    import threading
-    import time
-
     database = Database(database_url)
     started, finished = threading.Event(), threading.Event()
 

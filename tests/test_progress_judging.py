@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -248,3 +249,65 @@ def test_a_persons_evidence_is_found_through_their_statements_and_is_theirs_alon
         assert len(rows) == len(expected[person])  # nothing twice
         assert {(key, statement_id) for key, statement_id, _, _ in rows} == expected[person]
         assert sorted(everyone[person]) == sorted(rows)
+
+
+def _three_at_awareness(database: Database) -> None:
+    """E1, E2 and E3 queued, with the evidence of the first level, all of it before now."""
+    _reset(database)
+    back = (T_US - now_us()) // DAY_US + 1  # the helper counts days back from T
+    kinds = (("module", 9), ("quiz", 8), ("use", 3), ("use", 2), ("use", 1))
+    _store(
+        database,
+        *(
+            make_statement(kind, person, back + day, n)
+            for n, person in enumerate(("E1", "E2", "E3"))
+            for kind, day in kinds
+        ),
+    )
+
+
+def test_a_cli_drain_shares_its_rounds_with_helper_processes(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A drain of more than one round's worth of people judges part of each round in helper
+    processes, on their own snapshots; the levels are those a rebuild gives."""
+    monkeypatch.setattr(judging, "REFRESH_BATCH", 1)
+    asked: list[Future[Any]] = []
+
+    class Watched(ProcessPoolExecutor):  # what the helpers were asked to judge
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+            future = super().submit(fn, *args, **kwargs)
+            asked.append(future)
+            return future
+
+    monkeypatch.setattr(judging, "ProcessPoolExecutor", Watched)
+    _three_at_awareness(db)
+    assert judging.drain(db, profile=PROFILE, helpers=1) == 3
+    by_helpers = [person for future in asked for person in future.result().diff.person_ids]
+    assert len(by_helpers) == 1  # of the first round's two people; the second has one
+    assert _queued(db) == []
+    assert {_level(db, person) for person in ("E1", "E2", "E3")} == {1}
+    judged = _state(db)
+    with db.transaction() as tx:
+        frameworks = Frameworks(PROFILE).current(tx.conn)
+        rebuild(tx.conn, frameworks=frameworks, at_us=now_us(), from_statements=True)
+    assert _state(db) == judged
+
+
+def test_a_cli_drain_whose_helper_died_judges_its_part_itself(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(judging, "REFRESH_BATCH", 1)
+
+    class Dying(ProcessPoolExecutor):  # fault injection: the helper is killed once asked
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+            future = super().submit(fn, *args, **kwargs)
+            for process in list(self._processes.values()):
+                process.kill()
+            return future
+
+    monkeypatch.setattr(judging, "ProcessPoolExecutor", Dying)
+    _three_at_awareness(db)
+    assert judging.drain(db, profile=PROFILE, helpers=1) == 3
+    assert _queued(db) == []
+    assert {_level(db, person) for person in ("E1", "E2", "E3")} == {1}

@@ -28,7 +28,8 @@ from proficio.capture.sinks import DatabaseSink
 from proficio.capture.sources import source_for
 from proficio.errors import ProficioError
 from proficio.lrs.handlers import statement_subscribers
-from proficio.progress.service import drain, ensure_default_framework
+from proficio.progress.judging import drain
+from proficio.progress.service import ensure_default_framework
 from proficio.runtime import tune_gc
 from proficio.settings import Settings
 from proficio.storage.database import Database

@@ -31,8 +31,9 @@ from proficio.people.cohort_file import read_cohort_file
 from proficio.people.cohorts import apply_cohorts
 from proficio.people.directory import apply_roster
 from proficio.people.roster import RosterMapping, read_roster
+from proficio.progress.judging import drain
 from proficio.progress.plans import load_plans
-from proficio.progress.service import Frameworks, drain, ensure_default_framework
+from proficio.progress.service import Frameworks, ensure_default_framework
 from proficio.settings import Settings
 from proficio.storage import people as people_store
 from proficio.storage.accounts import get_account_by_email

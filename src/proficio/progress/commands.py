@@ -23,14 +23,10 @@ from proficio.errors import BadRequest
 from proficio.lrs.timestamps import iso_from_us
 from proficio.progress import views
 from proficio.progress.case import framework_from_case, read_case_file
+from proficio.progress.judging import drain
 from proficio.progress.loading import load_and_audit
 from proficio.progress.plans import load_plans
-from proficio.progress.service import (
-    Frameworks,
-    drain,
-    now_us,
-    rebuild,
-)
+from proficio.progress.service import Frameworks, now_us, rebuild
 from proficio.runtime import tune_gc
 from proficio.storage import progress as store
 from proficio.storage.database import Database

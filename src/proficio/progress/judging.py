@@ -10,6 +10,10 @@ Rounds run one after the other: a round's snapshot sees everything the previous 
 
 The worker starts when something is first due and stops after `IDLE_STOP_SECONDS` with
 nothing due, so a server with nothing to judge keeps no extra process.
+
+The CLI's `drain` (after an import, a framework load) judges the same way on every core: this
+process and helper processes each judge part of a round on their own snapshot, and this process
+writes the round.
 """
 
 from __future__ import annotations
@@ -19,13 +23,25 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any, Literal
 
+from sqlalchemy import Connection
+
 from proficio.capture.profile import Profile
-from proficio.progress.service import Frameworks, Judgement, judge_due, now_us
+from proficio.progress.frameworks import Framework
+from proficio.progress.service import (
+    REFRESH_BATCH,
+    Frameworks,
+    Judgement,
+    judge_due,
+    judge_people,
+    now_us,
+    write_judgement,
+)
 from proficio.runtime import tune_gc
 from proficio.storage import progress as store
 from proficio.storage.database import Database
@@ -88,16 +104,116 @@ def judge_round(
     if _worker is None:
         # Judging takes what CPU storing statements leaves: levels lag, statements do not.
         os.nice(WORKER_NICENESS)
-        profile = Profile(profile_namespace) if profile_namespace else Profile()
-        _worker = Database(url), Frameworks(profile)
-        tune_gc()
+        _worker = _open(url, profile_namespace)
     database, frameworks = _worker
+    with _snapshot(database) as conn:
+        current = frameworks.current(conn)
+        return judge_due(conn, frameworks=current, at_us=now_us(), limit=limit, exclude=exclude)
+
+
+def _open(url: str, profile_namespace: str | None) -> tuple[Database, Frameworks]:
+    profile = Profile(profile_namespace) if profile_namespace else Profile()
+    opened = Database(url), Frameworks(profile)
+    tune_gc()
+    return opened
+
+
+@contextmanager
+def _snapshot(database: Database) -> Iterator[Connection]:
+    """A read transaction that sees one snapshot for all its reads."""
     with database.engine.connect() as conn:
-        if conn.dialect.name == "postgresql":  # one snapshot for every read of the round
+        if conn.dialect.name == "postgresql":
             conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
-            current = frameworks.current(conn)
-            return judge_due(conn, frameworks=current, at_us=now_us(), limit=limit, exclude=exclude)
+            yield conn
+
+
+def drain(database: Database, *, profile: Profile, helpers: int | None = None) -> int:
+    """Judge everyone queued or due (for the CLI, after an import or a framework load);
+    returns how many were judged. Rounds of REFRESH_BATCH people per process: this one and
+    `helpers` others (by default one per further core), started only when more than one
+    round's worth is due. Each round is written in one transaction, as the server's are.
+    Should a helper die, its part and the rest are judged here."""
+    if helpers is None:
+        helpers = max(0, (os.cpu_count() or 1) - 1)
+    frameworks = Frameworks(profile)
+    total = 0
+    pool: ProcessPoolExecutor | None = None
+    try:
+        while True:
+            limit = REFRESH_BATCH * (1 + helpers)
+            with _snapshot(database) as conn:
+                at_us = now_us()
+                due = store.due_people(conn, now_us=at_us, limit=limit)
+                people = sorted(due.starts)
+                if len(people) > REFRESH_BATCH and pool is None:
+                    pool = ProcessPoolExecutor(
+                        max_workers=helpers,
+                        mp_context=multiprocessing.get_context("spawn"),
+                        initializer=_start_helper,
+                        initargs=(database.url, profile.namespace),
+                    )
+                parts = [people[i :: 1 + helpers] for i in range(1 + helpers)]
+                asked = [
+                    (part, _ask(pool, part, due, at_us)) for part in parts[1:] if pool and part
+                ]
+                judgements = [_judgement(conn, parts[0], due, frameworks.current(conn), at_us)]
+            for part, future in asked:
+                try:
+                    judgements.append(future.result())
+                except BrokenProcessPool:  # judged here, and from now on without helpers
+                    log.warning("a judging helper process died; judging in one process")
+                    with _snapshot(database) as conn:
+                        current = frameworks.current(conn)
+                        judgements.append(_judgement(conn, part, due, current, at_us))
+                    helpers = 0
+            with database.transaction() as tx:
+                store.lock_judging(tx.conn)
+                for judgement in judgements:
+                    write_judgement(tx.conn, judgement, now_us=now_us())
+            total += len(people)
+            if len(people) < limit:
+                return total
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _judgement(
+    conn: Connection,
+    people: list[str],
+    due: store.Due,
+    frameworks: list[Framework],
+    at_us: int,
+) -> Judgement:
+    starts = {person: due.starts[person] for person in people}
+    diff = judge_people(conn, person_ids=people, frameworks=frameworks, at_us=at_us, starts=starts)
+    return Judgement(diff, {p: due.queued[p] for p in people if p in due.queued})
+
+
+def _ask(
+    pool: ProcessPoolExecutor, people: list[str], due: store.Due, at_us: int
+) -> Future[Judgement]:
+    starts = {person: due.starts[person] for person in people}
+    queued = {person: due.queued[person] for person in people if person in due.queued}
+    return pool.submit(judge_listed, store.Due(starts=starts, queued=queued), at_us)
+
+
+# In a drain's helper process: its database handle and compiled frameworks.
+_helper: tuple[Database, Frameworks] | None = None
+
+
+def _start_helper(url: str, profile_namespace: str | None) -> None:
+    global _helper
+    _helper = _open(url, profile_namespace)
+
+
+def judge_listed(due: store.Due, at_us: int) -> Judgement:
+    """Runs in a drain's helper: these people judged on a read snapshot of its own."""
+    assert _helper is not None, "started by _start_helper"
+    database, frameworks = _helper
+    with _snapshot(database) as conn:
+        return _judgement(conn, sorted(due.starts), due, frameworks.current(conn), at_us)
 
 
 async def judge_continuously(

@@ -34,7 +34,6 @@ from proficio.storage import cohorts as cohort_store
 from proficio.storage import identities as identity_store
 from proficio.storage import progress as store
 from proficio.storage import statements as statement_store
-from proficio.storage.database import Database
 from proficio.storage.progress import (
     ChangeRow,
     EvidenceRow,
@@ -412,19 +411,6 @@ def ensure_default_framework(conn: Connection, *, profile: Profile) -> bool:
 
 def _iso_now() -> str:
     return iso_from_us(now_us())
-
-
-def drain(database: Database, *, profile: Profile) -> int:
-    """Judge everyone queued or due, REFRESH_BATCH people per transaction (for the CLI, after
-    an import or an identity change); returns how many were judged."""
-    frameworks = Frameworks(profile)
-    total = 0
-    while True:
-        with database.transaction() as tx:
-            done = refresh_due(tx.conn, frameworks=frameworks.current(tx.conn), at_us=now_us())
-        total += done
-        if done < REFRESH_BATCH:
-            return total
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import Connection, exists, insert, select, update
+from sqlalchemy import Connection, bindparam, exists, insert, select, update
 
 from proficio.lrs.refs import RefKind
 from proficio.storage.schema import (
@@ -45,13 +45,19 @@ _COLUMNS = tuple(person_identities.c[name] for name in IdentityRow.__slots__)
 
 def owners(conn: Connection, identifiers: Sequence[str]) -> dict[str, str]:
     """identifier -> person_id, for those of `identifiers` that are linked."""
-    c = person_identities.c
     found: dict[str, str] = {}
     for start in range(0, len(identifiers), 500):
-        chunk = identifiers[start : start + 500]
-        rows = conn.execute(select(c.identifier, c.person_id).where(c.identifier.in_(chunk)))
+        chunk = list(identifiers[start : start + 500])
+        rows = conn.execute(_OWNERS, {"identifiers": chunk})
         found.update({identifier: person for identifier, person in rows})
     return found
+
+
+# Built once, its values given at execution: a query built around a list of values keeps the
+# list in a reference cycle until the collector runs (an import's memory grew with them).
+_OWNERS = select(person_identities.c.identifier, person_identities.c.person_id).where(
+    person_identities.c.identifier.in_(bindparam("identifiers", expanding=True))
+)
 
 
 def identities_of(conn: Connection, person_id: str) -> list[IdentityRow]:

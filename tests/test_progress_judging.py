@@ -19,7 +19,6 @@ from proficio.progress import judging
 from proficio.progress.judging import Judges, judge_continuously
 from proficio.progress.service import (
     Frameworks,
-    extract_evidence,
     judge_due,
     now_us,
     progress_handler,
@@ -30,16 +29,7 @@ from proficio.storage import progress as progress_store
 from proficio.storage.database import Database
 from proficio.storage.schema import person_identities, progress_evidence, progress_queue
 from proficio.storage.writer import Writer
-from tests.test_progress_rebuild import (
-    _KINDS,
-    AUTHORITY,
-    DAY_US,
-    HOME,
-    PROFILE,
-    T_US,
-    _reset,
-    _state,
-)
+from tests.test_progress_rebuild import AUTHORITY, DAY_US, HOME, PROFILE, T_US, _reset, _state
 from tests.test_progress_rebuild import _statement as make_statement
 
 COMPETENCY = "approved-tools"
@@ -321,24 +311,3 @@ def test_a_cli_drain_whose_helper_died_judges_its_part_itself(
     assert judging.drain(db, profile=PROFILE, helpers=1) == 3
     assert _queued(db) == []
     assert {_level(db, person) for person in ("E1", "E2", "E3")} == {1}
-
-
-def test_evidence_worked_out_before_storing_is_what_the_stored_statements_give(
-    db: Database,
-) -> None:
-    """Each statement's evidence facts are worked out as it is prepared, beside the writer;
-    extracting them again from the stored statements (`rebuild --from-statements`) gives the
-    same rows."""
-    _reset(db)
-    _store(db, *(make_statement(kind, "E1", 3, 1) for kind in _KINDS))
-    _store(db, make_statement("survey", "E2", 2, 4), make_statement("apply", "E3", 1, 2))
-
-    def rows() -> list[Any]:
-        with db.engine.connect() as conn:
-            return sorted(conn.execute(select(progress_evidence)).all())
-
-    stored = rows()
-    assert len(stored) >= len(_KINDS) + 2
-    with db.transaction() as tx:
-        extract_evidence(tx.conn)
-    assert rows() == stored

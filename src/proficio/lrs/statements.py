@@ -24,7 +24,6 @@ from proficio.lrs.refs import Ref, inheritable, statement_refs, statement_target
 from proficio.lrs.timestamps import StoredClock, iso_from_us, us_from_datetime
 from proficio.lrs.validation import validate_statement
 from proficio.lrs.validation_formats import parse_timestamp
-from proficio.progress.evidence import facts_of
 from proficio.storage import statements as store
 from proficio.storage.attachments import save_attachments
 from proficio.storage.keys import KeyCache
@@ -59,9 +58,6 @@ class PreparedStatement:
     timestamp_us: int | None = None
     # Its place in storage order, set once stored.
     seq: int | None = None
-    # Its progress evidence's facts (`progress.evidence.facts_of`; None for a voiding one),
-    # worked out here, beside the writer, which only stores them.
-    evidence_facts: str | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Positional, without the per-object state dict a slots dataclass pickles by default:
@@ -81,7 +77,6 @@ class PreparedStatement:
                 self.actor_keys,
                 self.timestamp_us,
                 self.seq,
-                self.evidence_facts,
             ),
         )
 
@@ -125,14 +120,13 @@ def prepare_statements(
             _context_activities_as_lists(body["object"])
         body.setdefault("version", DEFAULT_VERSIONS[version])
         target_id = statement_target(body)  # validation made sure voiding ones have one
-        is_voiding = body["verb"]["id"] == VOIDED_VERB
         prepared.append(
             PreparedStatement(
                 statement_id=statement_id,
                 body_json=orjson.dumps(body),
                 has_timestamp="timestamp" in body,
                 path=path,
-                is_voiding=is_voiding,
+                is_voiding=body["verb"]["id"] == VOIDED_VERB,
                 target_id=target_id,
                 refs=statement_refs(body),
                 definitions=definitions_in(body) if may_define else {},
@@ -142,7 +136,6 @@ def prepare_statements(
                     if "timestamp" in body
                     else None
                 ),
-                evidence_facts=None if is_voiding else facts_of(body),
             )
         )
     return prepared

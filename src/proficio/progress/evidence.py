@@ -81,12 +81,6 @@ def evidence_of(statement: dict[str, Any], *, at_us: int) -> Evidence:
     )
 
 
-def facts_of(statement: dict[str, Any]) -> str:
-    """The facts column of a statement's evidence rows (`Evidence.facts_json`): all but its
-    id and time, so it can be worked out before the statement is stored."""
-    return evidence_of(statement, at_us=0).facts_json().decode()
-
-
 def owners_of(statement: dict[str, Any]) -> tuple[str, ...]:
     """The IFIs the evidence belongs to."""
     return person_keys(statement["actor"])

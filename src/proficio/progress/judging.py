@@ -24,7 +24,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, Literal
@@ -155,7 +155,9 @@ def drain(database: Database, *, profile: Profile, helpers: int | None = None) -
                     )
                 parts = [people[i :: 1 + helpers] for i in range(1 + helpers)]
                 asked = [
-                    (part, _ask(pool, part, due, at_us)) for part in parts[1:] if pool and part
+                    (part, pool.submit(judge_listed, part, due, at_us))
+                    for part in parts[1:]
+                    if pool and part
                 ]
                 judgements = [_judgement(conn, parts[0], due, frameworks.current(conn), at_us)]
             for part, future in asked:
@@ -191,14 +193,6 @@ def _judgement(
     return Judgement(diff, {p: due.queued[p] for p in people if p in due.queued})
 
 
-def _ask(
-    pool: ProcessPoolExecutor, people: list[str], due: store.Due, at_us: int
-) -> Future[Judgement]:
-    starts = {person: due.starts[person] for person in people}
-    queued = {person: due.queued[person] for person in people if person in due.queued}
-    return pool.submit(judge_listed, store.Due(starts=starts, queued=queued), at_us)
-
-
 # In a drain's helper process: its database handle and compiled frameworks.
 _helper: tuple[Database, Frameworks] | None = None
 
@@ -208,12 +202,12 @@ def _start_helper(url: str, profile_namespace: str | None) -> None:
     _helper = _open(url, profile_namespace)
 
 
-def judge_listed(due: store.Due, at_us: int) -> Judgement:
-    """Runs in a drain's helper: these people judged on a read snapshot of its own."""
+def judge_listed(people: list[str], due: store.Due, at_us: int) -> Judgement:
+    """Runs in a drain's helper: these of the people `due` judged on a snapshot of its own."""
     assert _helper is not None, "started by _start_helper"
     database, frameworks = _helper
     with _snapshot(database) as conn:
-        return _judgement(conn, sorted(due.starts), due, frameworks.current(conn), at_us)
+        return _judgement(conn, people, due, frameworks.current(conn), at_us)
 
 
 async def judge_continuously(

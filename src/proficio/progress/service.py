@@ -1,6 +1,7 @@
 """Keeping levels current: evidence recorded as statements are stored, people queued when their
-evidence changes, and their levels judged again by `refresh_due` (run by the server every
-fraction of a second, and by the CLI after an import), or all at once by `rebuild`.
+evidence changes, and their levels judged again round by round (`judge_due` on a snapshot, then
+`write_judgement`: the server's judging loop and the CLI's drain, `progress.judging`; or both
+in one transaction, `refresh_due`), or all at once by `rebuild`.
 
 Both paths call `engine.progress_of`. A rebuild gives it a person's whole evidence; the
 incremental path judges only the moments from the earliest evidence that changed, continuing

@@ -294,6 +294,18 @@ def test_a_cli_drain_shares_its_rounds_with_helper_processes(
     assert _state(db) == judged
 
 
+def test_a_cli_drain_of_one_rounds_worth_judges_everyone_itself(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[Any] = []
+    monkeypatch.setattr(judging, "ProcessPoolExecutor", lambda **kw: started.append(kw))
+    _three_at_awareness(db)
+    assert judging.drain(db, profile=PROFILE, helpers=1) == 3
+    assert started == []  # no helper for one round
+    assert _queued(db) == []
+    assert {_level(db, person) for person in ("E1", "E2", "E3")} == {1}
+
+
 def test_a_cli_drain_whose_helper_died_judges_its_part_itself(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -153,7 +153,9 @@ def drain(database: Database, *, profile: Profile, helpers: int | None = None) -
                         initializer=_start_helper,
                         initargs=(database.url, profile.namespace),
                     )
-                parts = [people[i :: 1 + helpers] for i in range(1 + helpers)]
+                parts = [people]
+                if pool is not None and helpers:
+                    parts = [people[i :: 1 + helpers] for i in range(1 + helpers)]
                 asked = [
                     (part, pool.submit(judge_listed, part, due, at_us))
                     for part in parts[1:]

@@ -13,7 +13,7 @@ import orjson
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from proficio.storage import statements as store
 from proficio.storage.database import Database, refresh_statistics
@@ -244,13 +244,13 @@ def test_close_waits_for_a_read_whose_caller_was_cancelled(database_url: str) ->
     database = Database(database_url)
     started, finished = threading.Event(), threading.Event()
 
-    def slow(conn: object) -> None:
+    def slow(conn: Connection) -> None:
         started.set()
         time.sleep(0.5)
         finished.set()
 
     async def cancel_mid_read() -> None:
-        task = asyncio.ensure_future(database.read(slow))  # type: ignore[arg-type]
+        task = asyncio.ensure_future(database.read(slow))
         await asyncio.to_thread(started.wait, 5)
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

@@ -146,22 +146,18 @@ def drain(database: Database, *, profile: Profile, helpers: int | None = None) -
                 at_us = now_us()
                 due = store.due_people(conn, now_us=at_us, limit=limit)
                 people = sorted(due.starts)
+                if not people:
+                    return total
                 if len(people) > REFRESH_BATCH and pool is None:
-                    pool = ProcessPoolExecutor(
-                        max_workers=helpers,
-                        mp_context=multiprocessing.get_context("spawn"),
-                        initializer=_start_helper,
-                        initargs=(database.url, profile.namespace),
-                    )
-                parts = [people]
-                if pool is not None and helpers:
-                    parts = [people[i :: 1 + helpers] for i in range(1 + helpers)]
+                    pool = _helper_pool(database, profile, helpers)
+                ways = 1 + helpers if pool is not None else 1
+                mine, *theirs = [people[i::ways] for i in range(ways)]
                 asked = [
                     (part, pool.submit(judge_listed, part, due, at_us))
-                    for part in parts[1:]
-                    if pool and part
+                    for part in theirs
+                    if pool is not None and part
                 ]
-                judgements = [_judgement(conn, parts[0], due, frameworks.current(conn), at_us)]
+                judgements = [_judgement(conn, mine, due, frameworks.current(conn), at_us)]
             for part, future in asked:
                 try:
                     judgements.append(future.result())
@@ -197,6 +193,15 @@ def _judgement(
 
 # In a drain's helper process: its database handle and compiled frameworks.
 _helper: tuple[Database, Frameworks] | None = None
+
+
+def _helper_pool(database: Database, profile: Profile, count: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=count,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_helper,
+        initargs=(database.url, profile.namespace),
+    )
 
 
 def _start_helper(url: str, profile_namespace: str | None) -> None:

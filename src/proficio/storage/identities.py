@@ -42,6 +42,12 @@ class EventRow:
 
 _COLUMNS = tuple(person_identities.c[name] for name in IdentityRow.__slots__)
 
+# Built once, its values given at execution: a query built around a list of values keeps the
+# list in a reference cycle until the collector runs (an import's memory grew with them).
+_OWNERS = select(person_identities.c.identifier, person_identities.c.person_id).where(
+    person_identities.c.identifier.in_(bindparam("identifiers", expanding=True))
+)
+
 
 def owners(conn: Connection, identifiers: Sequence[str]) -> dict[str, str]:
     """identifier -> person_id, for those of `identifiers` that are linked."""
@@ -51,13 +57,6 @@ def owners(conn: Connection, identifiers: Sequence[str]) -> dict[str, str]:
         rows = conn.execute(_OWNERS, {"identifiers": chunk})
         found.update({identifier: person for identifier, person in rows})
     return found
-
-
-# Built once, its values given at execution: a query built around a list of values keeps the
-# list in a reference cycle until the collector runs (an import's memory grew with them).
-_OWNERS = select(person_identities.c.identifier, person_identities.c.person_id).where(
-    person_identities.c.identifier.in_(bindparam("identifiers", expanding=True))
-)
 
 
 def identities_of(conn: Connection, person_id: str) -> list[IdentityRow]:

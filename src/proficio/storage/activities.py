@@ -16,22 +16,19 @@ def get_definitions(conn: Connection, activity_ids: Sequence[str]) -> dict[str, 
     body = "CAST(definition AS TEXT)" if conn.dialect.name == "postgresql" else "definition"
     found: dict[str, str] = {}
     for start in range(0, len(activity_ids), _CHUNK):
-        chunk = activity_ids[start : start + _CHUNK]
-        sql = (
-            f"SELECT activity_id, {body} FROM activities "
-            f"WHERE activity_id IN ({rawsql.placeholders(len(chunk))})"
-        )
-        found.update(rawsql.execute(conn, sql, chunk))
+        condition, params = rawsql.one_of(conn, "activity_id", activity_ids[start : start + _CHUNK])
+        sql = f"SELECT activity_id, {body} FROM activities WHERE {condition}"
+        found.update(rawsql.execute(conn, sql, params))
     return found
 
 
 def save_definitions(conn: Connection, rows: Sequence[tuple[str, str, int]]) -> None:
-    """Insert or replace (activity_id, definition JSON, updated_us) rows."""
-    cast = "CAST(? AS JSONB)" if conn.dialect.name == "postgresql" else "?"
-    rawsql.executemany(
+    """Insert or replace (activity_id, definition JSON, updated_us) rows, one per activity."""
+    rawsql.insert_rows(
         conn,
-        f"INSERT INTO activities (activity_id, definition, updated_us) VALUES (?, {cast}, ?) "
-        "ON CONFLICT (activity_id) DO UPDATE "
-        "SET definition = excluded.definition, updated_us = excluded.updated_us",
+        "activities",
+        (("activity_id", "text"), ("definition", "jsonb"), ("updated_us", "bigint")),
         rows,
+        on_conflict="ON CONFLICT (activity_id) DO UPDATE "
+        "SET definition = excluded.definition, updated_us = excluded.updated_us",
     )

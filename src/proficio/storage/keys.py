@@ -37,12 +37,8 @@ class KeyCache:
 def _select_ids(conn: Connection, values: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for start in range(0, len(values), _CHUNK):
-        chunk = values[start : start + _CHUNK]
-        rows = rawsql.execute(
-            conn,
-            f"SELECT value, id FROM lrs_keys WHERE value IN ({rawsql.placeholders(len(chunk))})",
-            chunk,
-        )
+        condition, params = rawsql.one_of(conn, "value", values[start : start + _CHUNK])
+        rows = rawsql.execute(conn, f"SELECT value, id FROM lrs_keys WHERE {condition}", params)
         found.update({value: key_id for value, key_id in rows})
     return found
 
@@ -90,10 +86,8 @@ def intern_keys(tx: Tx, cache: KeyCache, values: Iterable[str]) -> dict[str, int
     found = _select_ids(conn, missing)
     new = [v for v in missing if v not in found]
     if new:
-        rawsql.executemany(
-            conn,
-            "INSERT INTO lrs_keys (value) VALUES (?) ON CONFLICT (value) DO NOTHING",
-            [(v,) for v in new],
+        rawsql.insert_rows(
+            conn, "lrs_keys", (("value", "text"),), [(v,) for v in new], on_conflict_do_nothing=True
         )
         found.update(_select_ids(conn, new))
     tx.on_commit(lambda: cache.update(found))

@@ -59,6 +59,15 @@ def placeholders(count: int) -> str:
     return ",".join("?" * count)
 
 
+def one_of(conn: Connection, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """A condition that `column` is one of `values`, and its parameters: one array parameter
+    on PostgreSQL (`= ANY`: the query text stays the same, so psycopg parses it once, and
+    hundreds of values cost one parameter), a list of placeholders on SQLite."""
+    if conn.dialect.name == "postgresql":
+        return f"{column} = ANY(?)", [list(values)]
+    return f"{column} IN ({placeholders(len(values))})", list(values)
+
+
 # Binary arrays of these arrive as text[] and are cast by PostgreSQL.
 _BINARY_ARRAY = {"jsonb": "text[]::jsonb[]", "varchar": "text[]::varchar[]"}
 
@@ -70,9 +79,11 @@ def insert_rows(
     rows: Sequence[Sequence[Any]],
     *,
     on_conflict_do_nothing: bool = False,
+    on_conflict: str = "",
     returning: str | None = None,
 ) -> list[tuple[Any, ...]]:
-    """Insert many rows: `columns` are (name, PostgreSQL type) pairs.
+    """Insert many rows: `columns` are (name, PostgreSQL type) pairs; `on_conflict`, an
+    `ON CONFLICT ...` clause for both databases (rows must not conflict among themselves).
 
     PostgreSQL gets one INSERT ... SELECT FROM unnest(arrays), far cheaper than one INSERT per
     row, and can return columns of the new rows (`returning`); SQLite, in-process, gets
@@ -82,6 +93,8 @@ def insert_rows(
         return []
     names = ", ".join(name for name, _ in columns)
     conflict = " ON CONFLICT DO NOTHING" if on_conflict_do_nothing else ""
+    if on_conflict:
+        conflict = f" {on_conflict}"
     if conn.dialect.name == "postgresql":
         # %b: arrays go in binary, which spares psycopg escaping every element in Python.
         arrays = ", ".join(f"%b::{_BINARY_ARRAY.get(t, t + '[]')}" for _, t in columns)

@@ -76,18 +76,15 @@ def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
     return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]
 
 
-def _marks(values: Sequence[object]) -> str:
-    return rawsql.placeholders(len(values))
-
-
 def _select_where(conn: Connection, column: str, values: Sequence[str]) -> list[StoredStatement]:
     body = "CAST(body AS TEXT)" if conn.dialect.name == "postgresql" else "body"
     found: list[StoredStatement] = []
     for chunk in _chunks(values):
-        sql = _SELECT.format(body=body) + f" WHERE {column} IN ({_marks(chunk)})"
+        condition, params = rawsql.one_of(conn, column, chunk)
+        sql = _SELECT.format(body=body) + f" WHERE {condition}"
         found += [
             StoredStatement(seq, sid, stored, bool(voided), bool(voiding), target, text)
-            for seq, sid, stored, voided, voiding, target, text in rawsql.execute(conn, sql, chunk)
+            for seq, sid, stored, voided, voiding, target, text in rawsql.execute(conn, sql, params)
         ]
     return found
 
@@ -100,8 +97,9 @@ def existing_ids(conn: Connection, statement_ids: Sequence[str]) -> set[str]:
     """Which of `statement_ids` are stored (voided or not)."""
     found: set[str] = set()
     for chunk in _chunks(statement_ids):
-        sql = f"SELECT statement_id FROM statements WHERE statement_id IN ({_marks(chunk)})"
-        found.update(row[0] for row in rawsql.execute(conn, sql, chunk))
+        condition, params = rawsql.one_of(conn, "statement_id", chunk)
+        sql = f"SELECT statement_id FROM statements WHERE {condition}"
+        found.update(row[0] for row in rawsql.execute(conn, sql, params))
     return found
 
 
@@ -139,11 +137,16 @@ def insert_statements(tx: Tx, cache: KeyCache, rows: Sequence[NewStatement]) -> 
             )
         )
         seqs = [numbered[r.statement_id] for r in rows]
-    add_refs(tx, cache, [(seq, r.refs) for seq, r in zip(seqs, rows, strict=True)])
+    add_refs(tx, cache, [(seq, r.refs) for seq, r in zip(seqs, rows, strict=True)], new=True)
     return seqs
 
 
-def add_refs(tx: Tx, cache: KeyCache, items: Sequence[tuple[int, Iterable[RefRow]]]) -> None:
+def add_refs(
+    tx: Tx, cache: KeyCache, items: Sequence[tuple[int, Iterable[RefRow]]], *, new: bool = False
+) -> None:
+    """Index statements under their refs. `new`: the statements were inserted in this
+    transaction, so none of their refs can be stored yet and the database need not look for a
+    conflict before each insert (PostgreSQL's speculative insertion costs most of an insert)."""
     materialised = [(seq, list(refs)) for seq, refs in items]
     ids = intern_keys(tx, cache, (key for _, refs in materialised for _, key in refs))
     rawsql.insert_rows(
@@ -152,18 +155,18 @@ def add_refs(tx: Tx, cache: KeyCache, items: Sequence[tuple[int, Iterable[RefRow
         (("kind", "smallint"), ("key_id", "bigint"), ("seq", "bigint")),
         # In index order: each insert lands next to the previous one's page.
         sorted([(kind, ids[key], seq) for seq, refs in materialised for kind, key in refs]),
-        on_conflict_do_nothing=True,
+        on_conflict_do_nothing=not new,
     )
 
 
 def mark_voided(conn: Connection, statement_ids: Sequence[str]) -> None:
     """Flag statements as voided, except voiding statements, which can never be voided."""
     for chunk in _chunks(statement_ids):
+        condition, params = rawsql.one_of(conn, "statement_id", chunk)
         rawsql.execute(
             conn,
-            f"UPDATE statements SET voided = ? WHERE statement_id IN ({_marks(chunk)})"
-            " AND is_voiding = ?",
-            [True, *chunk, False],
+            f"UPDATE statements SET voided = ? WHERE {condition} AND is_voiding = ?",
+            [True, *params, False],
         )
 
 

@@ -87,6 +87,85 @@ def test_seq_numbers_keep_growing_across_transactions(db: Database) -> None:
     assert [stored[i].seq for i in ids] == seqs
 
 
+def _ref_rows(db: Database) -> dict[str, int]:
+    with db.engine.connect() as conn:
+        return {
+            table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in ("statement_refs", "statement_refs_recent")
+        }
+
+
+def _into_recent(db: Database, where: str) -> None:
+    """Put refs in the recent table as SQLite's ingest leaves them (PostgreSQL's does not)."""
+    with db.engine.begin() as conn:
+        moved = f"SELECT kind, key_id, seq FROM statement_refs {where}"
+        conn.execute(text(f"INSERT INTO statement_refs_recent {moved}"))
+        conn.execute(text(f"DELETE FROM statement_refs {where}"))
+
+
+def test_refs_in_both_tables_are_queried_as_one_index(db: Database) -> None:
+    """Refs wait in `statement_refs_recent` until they move into `statement_refs`: pages
+    driven through either, and a filter met in the other table, come out as from one index."""
+    cache = KeyCache()
+    rows = [_row(n, refs={(AGENT, "a" if n % 2 else "b"), (VERB, "v")}) for n in range(1, 15)]
+    with db.transaction() as tx:
+        seqs = store.insert_statements(tx, cache, rows)
+        # Refs given to an earlier statement later (a statement it targets arrived).
+        store.add_refs(tx, cache, [(seqs[0], [(VERB, "w")])])
+        store.fold_recent_refs(tx.conn)
+    w = db.read_sync(lambda c: lookup_keys(c, cache, ["w"]))["w"]
+    _into_recent(db, f"WHERE seq > {seqs[6]} OR key_id = {w}")
+    assert _ref_rows(db) == {"statement_refs": 14, "statement_refs_recent": 15}
+
+    def query(*refs: store.RefFilter, **kw: object) -> list[int]:
+        flt = store.StatementFilter(refs=refs, **kw)  # type: ignore[arg-type]
+        return [r.seq for r in db.read_sync(lambda c: store.query_statements(c, cache, flt))]
+
+    a, v = store.RefFilter((AGENT,), "a"), store.RefFilter((VERB,), "v")
+    odd = [s for n, s in zip(range(1, 15), seqs, strict=True) if n % 2]
+    assert query(a, v, limit=20) == odd[::-1]
+    assert query(a, v, limit=5) == odd[::-1][:5]  # four recent, then one moved
+    assert query(a, v, limit=3, ascending=True, after_seq=odd[1]) == odd[2:5]
+    assert query(a, store.RefFilter((VERB,), "w"), limit=20) == [seqs[0]]
+    assert query(store.RefFilter((VERB,), "w"), limit=20) == [seqs[0]]
+
+
+def test_refs_move_once_enough_are_recent(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store, "FOLD_ROWS", 6)
+    sqlite = db.engine.dialect.name == "sqlite"
+
+    def expect(moved: int, recent: int) -> dict[str, int]:
+        if sqlite:
+            return {"statement_refs": moved, "statement_refs_recent": recent}
+        return {"statement_refs": moved + recent, "statement_refs_recent": 0}
+
+    with db.transaction() as tx:
+        store.insert_statements(tx, KeyCache(), [_row(1, refs={(VERB, "v")})])
+    cache = KeyCache()  # a process that finds refs already waiting counts them first
+    with db.transaction() as tx:
+        store.insert_statements(tx, cache, [_row(n, refs={(VERB, "v")}) for n in (2, 3)])
+    assert _ref_rows(db) == expect(0, 3)
+    with db.transaction() as tx:
+        store.insert_statements(tx, cache, [_row(n, refs={(VERB, "v")}) for n in (4, 5, 6)])
+    assert _ref_rows(db) == expect(6, 0)
+    with db.transaction() as tx:
+        store.insert_statements(tx, cache, [_row(7, refs={(VERB, "v"), (AGENT, "a")})])
+    assert _ref_rows(db) == expect(6, 2)
+    flt = store.StatementFilter(refs=(store.RefFilter((VERB,), "v"),), limit=10)
+    assert len(db.read_sync(lambda c: store.query_statements(c, cache, flt))) == 7
+
+
+def test_refs_given_again_to_a_statement_whose_refs_moved_are_not_doubled(db: Database) -> None:
+    cache = KeyCache()
+    with db.transaction() as tx:
+        [seq] = store.insert_statements(tx, cache, [_row(1, refs={(VERB, "v")})])
+        store.fold_recent_refs(tx.conn)
+    with db.transaction() as tx:
+        store.add_refs(tx, cache, [(seq, [(VERB, "v"), (AGENT, "a")])])
+        store.add_refs(tx, cache, [(seq, [(AGENT, "a")])])
+    assert sum(_ref_rows(db).values()) == 2
+
+
 def test_voided_rows_leave_queries(db: Database) -> None:
     cache = KeyCache()
     with db.transaction() as tx:
@@ -234,6 +313,31 @@ def test_migration_0010_keeps_evidence_both_ways(database_url: str) -> None:
     finally:
         database.close()
     assert seen == [sorted(rows)] * 3
+    assert diff == []
+
+
+def test_migration_0011_keeps_every_ref_both_ways(database_url: str) -> None:
+    """0011 adds the table new refs wait in; its downgrade moves them into the one index."""
+    query = text(
+        "SELECT kind, key_id, seq FROM statement_refs UNION ALL "
+        "SELECT kind, key_id, seq FROM statement_refs_recent"
+    )
+    database = Database(database_url)
+    try:
+        upgrade(database.engine)
+        with database.engine.begin() as conn:
+            conn.execute(text("INSERT INTO statement_refs VALUES (1, 5, 1), (3, 6, 1)"))
+            conn.execute(text("INSERT INTO statement_refs_recent VALUES (1, 5, 2), (3, 6, 2)"))
+        downgrade(database.engine, "0010")
+        with database.engine.connect() as conn:
+            down = sorted(tuple(r) for r in conn.execute(text("SELECT * FROM statement_refs")))
+        upgrade(database.engine)
+        with database.engine.connect() as conn:
+            up = sorted(tuple(r) for r in conn.execute(query))
+            diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    finally:
+        database.close()
+    assert down == up == [(1, 5, 1), (1, 5, 2), (3, 6, 1), (3, 6, 2)]
     assert diff == []
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, Select, func, select
+from sqlalchemy import ColumnElement, Connection, Select, func, select, union_all
 
 from proficio.auth.permissions import (
     ORGANISATION,
@@ -36,12 +36,12 @@ from proficio.storage import cohorts as cohort_store
 from proficio.storage import people as people_store
 from proficio.storage import progress as store
 from proficio.storage.schema import (
+    REF_TABLES,
     cohort_members,
     lrs_keys,
     people,
     person_identities,
     progress_evidence,
-    statement_refs,
     statements,
 )
 
@@ -287,24 +287,25 @@ def people_group(conn: Connection, actor: Actor, kind: str, group_id: str) -> Pe
 def _workflow_people(workflow: str) -> Select[Any]:
     """People with evidence on the workflow: an activity IRI, or its path under Proficio's
     activities (`workflow/Month-end close`)."""
-    r, s, e, i, k = (
-        statement_refs.c,
-        statements.c,
-        progress_evidence.c,
-        person_identities.c,
-        lrs_keys.c,
-    )
+    s, e, i, k = statements.c, progress_evidence.c, person_identities.c, lrs_keys.c
     wanted: ColumnElement[bool]
     if "://" in workflow:  # a URL path arrives decoded: "%20" in the IRI came as a space
         wanted = k.value.in_({workflow, quote(workflow, safe=":/%?#=&+;@!$'()*,~")})
     else:
         wanted = k.value.endswith("/activities/" + quote(workflow, safe="/"), autoescape=True)
+    on_it = union_all(
+        *(
+            select(t.c.seq).where(
+                t.c.kind == RefKind.ACTIVITY, t.c.key_id.in_(select(k.id).where(wanted))
+            )
+            for t in REF_TABLES
+        )
+    ).subquery()
     return (
         select(i.person_id)
         .distinct()
-        .select_from(statement_refs)
-        .join(statements, s.seq == r.seq)
+        .select_from(on_it)
+        .join(statements, s.seq == on_it.c.seq)
         .join(progress_evidence, e.seq == s.seq)
         .join(person_identities, i.identifier == e.actor_key)
-        .where(r.kind == RefKind.ACTIVITY, r.key_id.in_(select(k.id).where(wanted)))
     )

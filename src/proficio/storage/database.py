@@ -74,7 +74,9 @@ def refresh_statistics(conn: Connection) -> None:
     """Let the query planner see the tables as they are now (outside any transaction)."""
     if conn.dialect.name == "postgresql":
         with conn.begin():
-            conn.exec_driver_sql("ANALYZE statements, statement_refs, lrs_keys")
+            conn.exec_driver_sql(
+                "ANALYZE statements, statement_refs, statement_refs_recent, lrs_keys"
+            )
     else:
         conn.exec_driver_sql("PRAGMA optimize")
         conn.commit()

@@ -7,15 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import Connection, bindparam, exists, insert, select, update
+from sqlalchemy import Connection, bindparam, exists, insert, or_, select, update
 
 from proficio.lrs.refs import RefKind
 from proficio.storage.schema import (
+    REF_TABLES,
     identity_events,
     lrs_keys,
     people,
     person_identities,
-    statement_refs,
 )
 
 
@@ -108,16 +108,16 @@ def events_of(conn: Connection, person_id: str) -> list[EventRow]:
 def unlinked_identifiers(conn: Connection) -> list[str]:
     """Agent identifiers that statements name as actor, object or related agent (not only as
     authority) and that no person holds."""
-    refs, ids = statement_refs.c, person_identities.c
+    ids = person_identities.c
+    named = [
+        exists().where(
+            t.c.kind.in_((RefKind.AGENT, RefKind.RELATED_AGENT)), t.c.key_id == lrs_keys.c.id
+        )
+        for t in REF_TABLES
+    ]
     query = (
         select(lrs_keys.c.value)
-        .where(
-            exists().where(
-                refs.kind.in_((RefKind.AGENT, RefKind.RELATED_AGENT)),
-                refs.key_id == lrs_keys.c.id,
-            ),
-            ~exists().where(ids.identifier == lrs_keys.c.value),
-        )
+        .where(or_(*named), ~exists().where(ids.identifier == lrs_keys.c.value))
         .order_by(lrs_keys.c.value)
     )
     return [row[0] for row in conn.execute(query)]

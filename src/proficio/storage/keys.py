@@ -22,8 +22,12 @@ _CHUNK = 500
 
 
 class KeyCache:
+    """What this process remembers of the statement index: key ids, and how many references
+    it has put in `statement_refs_recent` since they last moved (None: not counted yet)."""
+
     def __init__(self) -> None:
         self._ids: dict[str, int] = {}
+        self.recent_refs: int | None = None
 
     def get(self, value: str) -> int | None:
         return self._ids.get(value)

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Select, Table, delete, insert, select, text, 
 from proficio.lrs.refs import RefKind
 from proficio.storage import rawsql
 from proficio.storage.schema import (
+    REF_TABLE_NAMES,
     frameworks,
     lrs_keys,
     person_identities,
@@ -154,13 +155,17 @@ def _read_evidence(
     if not held:
         return
     owner = {identifier: (person_id, key_id) for identifier, person_id, key_id in held}
-    rows = rawsql.execute(
-        conn,
-        "SELECT r.key_id, e.actor_key, e.statement_id, e.at_us, e.facts "
-        "FROM statement_refs r JOIN progress_evidence e ON e.seq = r.seq "
-        f"WHERE r.kind = ? AND r.key_id IN ({rawsql.placeholders(len(held))}){condition}",
-        [RefKind.AGENT, *(key_id for _, _, key_id in held), *params],
-    )
+    rows = [
+        row
+        for table in REF_TABLE_NAMES
+        for row in rawsql.execute(
+            conn,
+            "SELECT r.key_id, e.actor_key, e.statement_id, e.at_us, e.facts "
+            f"FROM {table} r JOIN progress_evidence e ON e.seq = r.seq "
+            f"WHERE r.kind = ? AND r.key_id IN ({rawsql.placeholders(len(held))}){condition}",
+            [RefKind.AGENT, *(key_id for _, _, key_id in held), *params],
+        )
+    ]
     for key_id, key, statement_id, at_us, facts in rows:
         # The statement is under this key as its actor; the row must be that actor's too
         # (not another member of a Group actor, or the Agent it was about).
@@ -188,17 +193,21 @@ def evidence_by_verb(
     ]
     if not keys:
         return []
-    return rawsql.execute(
-        conn,
-        "SELECT i.person_id, e.statement_id, e.at_us, s.stored_us, e.facts "
-        "FROM statement_refs r JOIN statements s ON s.seq = r.seq "
-        "JOIN progress_evidence e ON e.seq = s.seq "
-        "JOIN person_identities i ON i.identifier = e.actor_key "
-        f"WHERE r.kind = ? AND r.key_id IN ({rawsql.placeholders(len(keys))}) AND s.voided = ? "
-        # A statement about another statement inherits its verb ref: not evidence of the verb.
-        "AND s.target_id IS NULL",
-        [RefKind.VERB, *keys, False],
-    )
+    return [
+        row
+        for table in REF_TABLE_NAMES
+        for row in rawsql.execute(
+            conn,
+            "SELECT i.person_id, e.statement_id, e.at_us, s.stored_us, e.facts "
+            f"FROM {table} r JOIN statements s ON s.seq = r.seq "
+            "JOIN progress_evidence e ON e.seq = s.seq "
+            "JOIN person_identities i ON i.identifier = e.actor_key "
+            f"WHERE r.kind = ? AND r.key_id IN ({rawsql.placeholders(len(keys))}) "
+            # A statement about another statement inherits its verb ref: not evidence of it.
+            "AND s.voided = ? AND s.target_id IS NULL",
+            [RefKind.VERB, *keys, False],
+        )
+    ]
 
 
 def all_evidence(conn: Connection) -> Iterator[tuple[str, list[EvidenceRow]]]:

@@ -1,8 +1,9 @@
 """The one schema shared by SQLite and PostgreSQL. Alembic migrations create exactly this.
 
-Statements are stored whole (`body`) and indexed through `statement_refs`: one row per
-(kind of reference, interned key, statement). Every statement query filter is a lookup in the
-primary key of that table, so no filter scans the statements themselves.
+Statements are stored whole (`body`) and indexed through `statement_refs` and
+`statement_refs_recent`: one row per (kind of reference, interned key, statement). Every
+statement query filter is a lookup in the primary keys of those tables, so no filter scans the
+statements themselves.
 """
 
 from __future__ import annotations
@@ -102,6 +103,20 @@ statement_refs = Table(
     Column("seq", BigInteger, primary_key=True),
     sqlite_with_rowid=False,
 )
+
+# New statements' references, until enough of them move into `statement_refs` at once
+# (`storage.statements.fold_recent_refs`): a reference is in exactly one of the two tables.
+statement_refs_recent = Table(
+    "statement_refs_recent",
+    metadata,
+    Column("kind", SmallInteger, primary_key=True),
+    Column("key_id", BigInteger, primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    sqlite_with_rowid=False,
+)
+
+REF_TABLES = (statement_refs, statement_refs_recent)
+REF_TABLE_NAMES = tuple(table.name for table in REF_TABLES)
 
 credentials = Table(
     "credentials",

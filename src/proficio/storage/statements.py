@@ -9,16 +9,27 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, exists, func, or_, select
+from sqlalchemy import Connection, Table, and_, exists, func, or_, select, union_all
 from sqlalchemy.sql.expression import ColumnElement, FromClause
 
 from proficio.lrs.refs import RefKind
 from proficio.storage import rawsql
 from proficio.storage.keys import KeyCache, intern_keys, lookup_keys
-from proficio.storage.schema import lrs_keys, person_identities, statement_refs, statements
+from proficio.storage.schema import (
+    REF_TABLES,
+    lrs_keys,
+    person_identities,
+    statement_refs_recent,
+    statements,
+)
 from proficio.storage.writer import Tx
 
 RefRow = tuple[int, str]  # (kind, key value)
+
+# New refs stay in `statement_refs_recent` until about this many are there, then all move into
+# `statement_refs` (migration 0011 says why).
+FOLD_ROWS = 100_000
+_REF_COLUMNS = (("kind", "smallint"), ("key_id", "bigint"), ("seq", "bigint"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,17 +157,51 @@ def add_refs(
 ) -> None:
     """Index statements under their refs. `new`: the statements were inserted in this
     transaction, so none of their refs can be stored yet and the database need not look for a
-    conflict before each insert (PostgreSQL's speculative insertion costs most of an insert)."""
+    conflict before each insert (PostgreSQL's speculative insertion costs most of an insert).
+
+    On SQLite the refs wait in `statement_refs_recent` until enough are there to move at once
+    (migration 0011 says why). PostgreSQL writes a change to its log, not the pages it
+    touched, so it gains nothing from that: they go straight into `statement_refs`."""
+    conn = tx.conn
     materialised = [(seq, list(refs)) for seq, refs in items]
     ids = intern_keys(tx, cache, (key for _, refs in materialised for _, key in refs))
+    # In index order: each insert lands next to the previous one's page.
+    rows = sorted({(kind, ids[key], seq) for seq, refs in materialised for kind, key in refs})
+    if conn.dialect.name != "sqlite":
+        rawsql.insert_rows(
+            conn, "statement_refs", _REF_COLUMNS, rows, on_conflict_do_nothing=not new
+        )
+        return
+    if not new:  # statements stored earlier: a ref may have moved already
+        rows = [row for row in rows if not _folded(conn, row)]
     rawsql.insert_rows(
-        tx.conn,
-        "statement_refs",
-        (("kind", "smallint"), ("key_id", "bigint"), ("seq", "bigint")),
-        # In index order: each insert lands next to the previous one's page.
-        sorted([(kind, ids[key], seq) for seq, refs in materialised for kind, key in refs]),
-        on_conflict_do_nothing=not new,
+        conn, "statement_refs_recent", _REF_COLUMNS, rows, on_conflict_do_nothing=not new
     )
+    if cache.recent_refs is None:
+        counted = select(func.count()).select_from(statement_refs_recent)
+        cache.recent_refs = int(conn.execute(counted).scalar_one())
+    else:
+        cache.recent_refs += len(rows)
+    if cache.recent_refs >= FOLD_ROWS:
+        fold_recent_refs(conn)
+        cache.recent_refs = 0
+
+
+def _folded(conn: Connection, row: tuple[int, int, int]) -> bool:
+    sql = "SELECT 1 FROM statement_refs WHERE kind = ? AND key_id = ? AND seq = ?"
+    return bool(rawsql.execute(conn, sql, row))
+
+
+def fold_recent_refs(conn: Connection) -> None:
+    """Move every ref in `statement_refs_recent` into `statement_refs`, in key order, inside
+    the caller's transaction: readers see each ref in one table or the other, never neither."""
+    rawsql.execute(
+        conn,
+        "INSERT INTO statement_refs (kind, key_id, seq) "
+        "SELECT kind, key_id, seq FROM statement_refs_recent WHERE true "
+        "ORDER BY kind, key_id, seq ON CONFLICT DO NOTHING",
+    )
+    rawsql.execute(conn, "DELETE FROM statement_refs_recent")
 
 
 def mark_voided(conn: Connection, statement_ids: Sequence[str]) -> None:
@@ -238,6 +283,28 @@ def _page(
     driving: tuple[RefFilter | None, int | None],
     others: list[RefFilter],
 ) -> list[StoredStatement]:
+    """A page driven through each reference table in seq order, merged: the first `limit`
+    of both are among the first `limit` of each."""
+    if driving[0] is None:
+        return _page_in(conn, flt, key_ids, seq_bounds, driving, others, None)
+    merged = {
+        row.seq: row
+        for table in REF_TABLES
+        for row in _page_in(conn, flt, key_ids, seq_bounds, driving, others, table)
+    }
+    rows = sorted(merged.values(), key=lambda r: r.seq, reverse=not flt.ascending)
+    return rows[: flt.limit]
+
+
+def _page_in(
+    conn: Connection,
+    flt: StatementFilter,
+    key_ids: dict[str, int],
+    seq_bounds: tuple[int | None, int | None],
+    driving: tuple[RefFilter | None, int | None],
+    others: list[RefFilter],
+    table: Table | None,
+) -> list[StoredStatement]:
     driver, driver_kind = driving
     conds: list[ColumnElement[bool]] = [statements.c.voided.is_(False)]
     if flt.since_us is not None:
@@ -246,23 +313,26 @@ def _page(
         conds.append(statements.c.stored_us <= flt.until_us)
     seq_col = statements.c.seq
     source: FromClause = statements
-    if driver is not None:
-        ref = statement_refs.alias("r0")
+    if driver is not None and table is not None:
+        ref = table.alias("r0")
         conds += [ref.c.kind == driver_kind, ref.c.key_id == key_ids[driver.key]]
         source = ref.join(statements, statements.c.seq == ref.c.seq)
         seq_col = ref.c.seq
     for i, other in enumerate(others, start=1):
-        alias = statement_refs.alias(f"r{i}")
-        kind_cond = (
-            alias.c.kind == other.kinds[0]
-            if len(other.kinds) == 1
-            else alias.c.kind.in_(other.kinds)
-        )
-        conds.append(
-            exists().where(
-                and_(kind_cond, alias.c.key_id == key_ids[other.key], alias.c.seq == seq_col)
+        found = []
+        for t, ref_table in enumerate(REF_TABLES):
+            alias = ref_table.alias(f"r{i}_{t}")
+            kind_cond = (
+                alias.c.kind == other.kinds[0]
+                if len(other.kinds) == 1
+                else alias.c.kind.in_(other.kinds)
             )
-        )
+            found.append(
+                exists().where(
+                    and_(kind_cond, alias.c.key_id == key_ids[other.key], alias.c.seq == seq_col)
+                )
+            )
+        conds.append(or_(*found))
     low, high = seq_bounds
     if low is not None:
         conds.append(seq_col >= low)
@@ -333,17 +403,20 @@ def statements_of_person(
     or related agent (never as authority), newest first by when they happened (their
     timestamp), then by seq; page on with the last one's (timestamp_us, seq) as `before`.
     A statement found under both kinds is reported as AGENT."""
-    refs, ids = statement_refs.c, person_identities.c
-    query = (
-        select(refs.seq, func.min(refs.kind).label("kind"))
-        .select_from(
-            statement_refs.join(lrs_keys, lrs_keys.c.id == refs.key_id).join(
-                person_identities, ids.identifier == lrs_keys.c.value
+    ids = person_identities.c
+    under = union_all(
+        *(
+            select(t.c.seq, t.c.kind)
+            .select_from(
+                t.join(lrs_keys, lrs_keys.c.id == t.c.key_id).join(
+                    person_identities, ids.identifier == lrs_keys.c.value
+                )
             )
+            .where(ids.person_id == person_id, t.c.kind.in_((RefKind.AGENT, RefKind.RELATED_AGENT)))
+            for t in REF_TABLES
         )
-        .where(ids.person_id == person_id, refs.kind.in_((RefKind.AGENT, RefKind.RELATED_AGENT)))
-        .group_by(refs.seq)
-    )
+    ).subquery()
+    query = select(under.c.seq, func.min(under.c.kind).label("kind")).group_by(under.c.seq)
     found = query.subquery()
     s = statements.c
     when = func.coalesce(s.timestamp_us, s.stored_us)

@@ -30,13 +30,13 @@ from proficio.lrs.refs import RefKind
 from proficio.storage import progress as progress_store
 from proficio.storage.database import Database
 from proficio.storage.schema import (
+    REF_TABLES,
     cohort_members,
     cohorts,
     lrs_keys,
     people,
     person_identities,
     progress_changes,
-    statement_refs,
     statements,
 )
 
@@ -53,12 +53,18 @@ def levels_version(conn: Connection) -> tuple[Any, ...]:
 
 
 def data_version(conn: Connection, verbs: Sequence[str]) -> tuple[Any, ...]:
-    i, r, s = person_identities.c, statement_refs.c, statements.c
+    i, s = person_identities.c, statements.c
     keys = [k for (k,) in conn.execute(select(lrs_keys.c.id).where(lrs_keys.c.value.in_(verbs)))]
     newest = [
-        conn.execute(
-            select(func.max(r.seq)).where(r.kind == RefKind.VERB, r.key_id == key)
-        ).scalar()
+        max(
+            (
+                conn.execute(
+                    select(func.max(t.c.seq)).where(t.c.kind == RefKind.VERB, t.c.key_id == key)
+                ).scalar()
+                or 0
+                for t in REF_TABLES
+            ),
+        )
         for key in sorted(keys)
     ]
     query = select(

@@ -6,10 +6,23 @@ writes it, the same way on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, Table, and_, exists, func, or_, select, union_all
+from sqlalchemy import (
+    Connection,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.sql.expression import ColumnElement, FromClause
 
 from proficio.lrs.refs import RefKind
@@ -306,48 +319,78 @@ def _page_in(
     table: Table | None,
 ) -> list[StoredStatement]:
     driver, driver_kind = driving
+    low, high = seq_bounds
+    values: dict[str, int | None] = {
+        "since": flt.since_us,
+        "until": flt.until_us,
+        "low": low,
+        "high": high,
+        "after": flt.after_seq,
+    }
+    params = {name: value for name, value in values.items() if value is not None}
+    params["limit"] = flt.limit
+    if driver is not None:
+        params["driver_key"] = key_ids[driver.key]
+    for i, other in enumerate(others):
+        params[f"key{i}"] = key_ids[other.key]
+    shape = _PageShape(
+        table=table.name if driver is not None and table is not None else None,
+        driver_kind=driver_kind if driver is not None else None,
+        other_kinds=tuple(other.kinds for other in others),
+        given=frozenset(name for name in values if name in params),
+        ascending=flt.ascending,
+    )
+    return _rows(conn.execute(_page_query(shape), params))
+
+
+@dataclass(frozen=True, slots=True)
+class _PageShape:
+    """What a page's query looks like, apart from its values."""
+
+    table: str | None  # the reference table that drives it, if a ref filter does
+    driver_kind: int | None
+    other_kinds: tuple[tuple[int, ...], ...]  # each other ref filter's kinds
+    given: frozenset[str]  # which of since, until, low, high, after are set
+    ascending: bool
+
+
+@functools.lru_cache(maxsize=256)
+def _page_query(shape: _PageShape) -> Select[Any]:
+    """Built once per shape: building a query costs more than running this one."""
     conds: list[ColumnElement[bool]] = [statements.c.voided.is_(False)]
-    if flt.since_us is not None:
-        conds.append(statements.c.stored_us > flt.since_us)
-    if flt.until_us is not None:
-        conds.append(statements.c.stored_us <= flt.until_us)
+    if "since" in shape.given:
+        conds.append(statements.c.stored_us > bindparam("since"))
+    if "until" in shape.given:
+        conds.append(statements.c.stored_us <= bindparam("until"))
     seq_col = statements.c.seq
     source: FromClause = statements
-    if driver is not None and table is not None:
-        ref = table.alias("r0")
-        conds += [ref.c.kind == driver_kind, ref.c.key_id == key_ids[driver.key]]
+    if shape.table is not None:
+        ref = next(t for t in REF_TABLES if t.name == shape.table).alias("r0")
+        conds += [ref.c.kind == shape.driver_kind, ref.c.key_id == bindparam("driver_key")]
         source = ref.join(statements, statements.c.seq == ref.c.seq)
         seq_col = ref.c.seq
-    for i, other in enumerate(others, start=1):
+    for i, kinds in enumerate(shape.other_kinds):
         found = []
         for t, ref_table in enumerate(REF_TABLES):
-            alias = ref_table.alias(f"r{i}_{t}")
-            kind_cond = (
-                alias.c.kind == other.kinds[0]
-                if len(other.kinds) == 1
-                else alias.c.kind.in_(other.kinds)
-            )
-            found.append(
-                exists().where(
-                    and_(kind_cond, alias.c.key_id == key_ids[other.key], alias.c.seq == seq_col)
-                )
-            )
+            alias = ref_table.alias(f"r{i + 1}_{t}")
+            kind_cond = alias.c.kind == kinds[0] if len(kinds) == 1 else alias.c.kind.in_(kinds)
+            key_cond = alias.c.key_id == bindparam(f"key{i}")
+            found.append(exists().where(and_(kind_cond, key_cond, alias.c.seq == seq_col)))
         conds.append(or_(*found))
-    low, high = seq_bounds
-    if low is not None:
-        conds.append(seq_col >= low)
-    if high is not None:
-        conds.append(seq_col <= high)
-    if flt.after_seq is not None:
-        conds.append(seq_col > flt.after_seq if flt.ascending else seq_col < flt.after_seq)
-    query = (
+    if "low" in shape.given:
+        conds.append(seq_col >= bindparam("low"))
+    if "high" in shape.given:
+        conds.append(seq_col <= bindparam("high"))
+    if "after" in shape.given:
+        after = bindparam("after", type_=seq_col.type)
+        conds.append(seq_col > after if shape.ascending else seq_col < after)
+    return (
         select(*_COLUMNS)
         .select_from(source)
         .where(*conds)
-        .order_by(seq_col.asc() if flt.ascending else seq_col.desc())
-        .limit(flt.limit)
+        .order_by(seq_col.asc() if shape.ascending else seq_col.desc())
+        .limit(bindparam("limit"))
     )
-    return _rows(conn.execute(query))
 
 
 def _seq_bounds(conn: Connection, flt: StatementFilter) -> tuple[int | None, int | None] | None:

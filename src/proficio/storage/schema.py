@@ -95,26 +95,22 @@ statements = Table(
     ),
 )
 
-statement_refs = Table(
-    "statement_refs",
-    metadata,
-    Column("kind", SmallInteger, primary_key=True),
-    Column("key_id", BigInteger, primary_key=True),
-    Column("seq", BigInteger, primary_key=True),
-    sqlite_with_rowid=False,
-)
 
+def _refs_table(name: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("kind", SmallInteger, primary_key=True),
+        Column("key_id", BigInteger, primary_key=True),
+        Column("seq", BigInteger, primary_key=True),
+        sqlite_with_rowid=False,
+    )
+
+
+statement_refs = _refs_table("statement_refs")
 # New statements' references, until enough of them move into `statement_refs` at once
 # (`storage.statements.fold_recent_refs`): a reference is in exactly one of the two tables.
-statement_refs_recent = Table(
-    "statement_refs_recent",
-    metadata,
-    Column("kind", SmallInteger, primary_key=True),
-    Column("key_id", BigInteger, primary_key=True),
-    Column("seq", BigInteger, primary_key=True),
-    sqlite_with_rowid=False,
-)
-
+statement_refs_recent = _refs_table("statement_refs_recent")
 REF_TABLES = (statement_refs, statement_refs_recent)
 REF_TABLE_NAMES = tuple(table.name for table in REF_TABLES)
 

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Select,
-    Table,
     and_,
     bindparam,
     exists,
@@ -296,51 +295,30 @@ def _page(
     driving: tuple[RefFilter | None, int | None],
     others: list[RefFilter],
 ) -> list[StoredStatement]:
-    """A page driven through each reference table in seq order, merged: the first `limit`
-    of both are among the first `limit` of each."""
-    if driving[0] is None:
-        return _page_in(conn, flt, key_ids, seq_bounds, driving, others, None)
-    merged = {
-        row.seq: row
-        for table in REF_TABLES
-        for row in _page_in(conn, flt, key_ids, seq_bounds, driving, others, table)
-    }
-    rows = sorted(merged.values(), key=lambda r: r.seq, reverse=not flt.ascending)
-    return rows[: flt.limit]
-
-
-def _page_in(
-    conn: Connection,
-    flt: StatementFilter,
-    key_ids: dict[str, int],
-    seq_bounds: tuple[int | None, int | None],
-    driving: tuple[RefFilter | None, int | None],
-    others: list[RefFilter],
-    table: Table | None,
-) -> list[StoredStatement]:
+    """A page driven by a ref filter through each reference table in seq order, merged (the
+    first `limit` of both are among the first `limit` of each), or by the statements alone."""
     driver, driver_kind = driving
     low, high = seq_bounds
-    values: dict[str, int | None] = {
-        "since": flt.since_us,
-        "until": flt.until_us,
-        "low": low,
-        "high": high,
-        "after": flt.after_seq,
-    }
+    values = {"since": flt.since_us, "until": flt.until_us, "low": low, "high": high}
+    values["after"] = flt.after_seq
     params = {name: value for name, value in values.items() if value is not None}
     params["limit"] = flt.limit
     if driver is not None:
         params["driver_key"] = key_ids[driver.key]
     for i, other in enumerate(others):
         params[f"key{i}"] = key_ids[other.key]
-    shape = _PageShape(
-        table=table.name if driver is not None and table is not None else None,
-        driver_kind=driver_kind if driver is not None else None,
-        other_kinds=tuple(other.kinds for other in others),
-        given=frozenset(name for name in values if name in params),
-        ascending=flt.ascending,
-    )
-    return _rows(conn.execute(_page_query(shape), params))
+    merged: dict[int, StoredStatement] = {}
+    for table in REF_TABLES if driver is not None else (None,):
+        shape = _PageShape(
+            table=table.name if table is not None else None,
+            driver_kind=driver_kind if driver is not None else None,
+            other_kinds=tuple(other.kinds for other in others),
+            given=frozenset(name for name in values if name in params),
+            ascending=flt.ascending,
+        )
+        merged.update((row.seq, row) for row in _rows(conn.execute(_page_query(shape), params)))
+    rows = sorted(merged.values(), key=lambda r: r.seq, reverse=not flt.ascending)
+    return rows[: flt.limit]
 
 
 @dataclass(frozen=True, slots=True)

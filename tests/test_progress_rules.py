@@ -145,3 +145,34 @@ def test_the_default_rules_are_the_documented_thresholds() -> None:
         "colleagues helped",
         "champion nominations",
     ]
+
+
+def test_the_facts_worked_out_at_validation_are_the_evidence_the_engine_reads() -> None:
+    """`facts_of` runs where statements are validated; the engine reads its output back."""
+    from proficio.progress.evidence import Evidence, evidence_of, facts_of
+
+    statement = {
+        "id": "7a1c0f3e-0000-4000-8000-000000000009",
+        "actor": {"mbox": "mailto:ana@example.com"},
+        "verb": {"id": "https://proficio.example.com/xapi/verbs/applied"},
+        "object": {
+            "id": "https://proficio.example.com/workflows/triage",
+            "definition": {"type": "https://proficio.example.com/xapi/activities/workflow"},
+        },
+        "result": {
+            "success": True,
+            "score": {"scaled": 0.9, "raw": 9},
+            "extensions": {"https://proficio.example.com/x/minutes-saved": 12},
+        },
+        "context": {
+            "extensions": {
+                "https://proficio.example.com/x/tool": "assistant",
+                "https://proficio.example.com/xapi/extensions/context/source": {"file": "a.csv"},
+            }
+        },
+    }
+    at_us = 1_790_848_800_000_000
+    stored = Evidence.from_row(statement["id"], at_us, facts_of(statement))
+    assert stored == evidence_of(statement, at_us=at_us)
+    assert stored.raw == 9.0 and "https://proficio.example.com/x/tool" in stored.extensions
+    assert not any(key.endswith("/context/source") for key in stored.extensions)

@@ -3,7 +3,6 @@ the one `POST /xapi/statements` runs. `store` returns how many statements were n
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 from proficio.errors import ProficioError
@@ -11,6 +10,7 @@ from proficio.events import Subscriber
 from proficio.lrs.statements import PreparedStatement, statement_handler
 from proficio.storage import statements as store
 from proficio.storage.database import Database
+from proficio.storage.replies import sync_file
 from proficio.storage.writer import Writer
 
 
@@ -45,7 +45,7 @@ class DatabaseSink:
                 # (and the database file), as a synchronous=FULL commit would have.
                 path = self._writes.engine.url.database or ""
                 for name in (path + "-wal", path):
-                    _fsync(name)
+                    sync_file(name)
         finally:
             self._writes.close()
 
@@ -54,17 +54,6 @@ class DatabaseSink:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _fsync(path: str) -> None:
-    try:
-        handle = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return  # no WAL left: the checkpoint moved everything into the synced database
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
 
 
 class WriterSink:

@@ -24,6 +24,7 @@ from proficio.lrs.refs import Ref, inheritable, statement_refs, statement_target
 from proficio.lrs.timestamps import StoredClock, iso_from_us, us_from_datetime
 from proficio.lrs.validation import validate_statement
 from proficio.lrs.validation_formats import parse_timestamp
+from proficio.progress.evidence import facts_of
 from proficio.storage import statements as store
 from proficio.storage.attachments import save_attachments
 from proficio.storage.keys import KeyCache
@@ -56,6 +57,8 @@ class PreparedStatement:
     actor_keys: tuple[str, ...] = ()
     # When it happened, from `timestamp` (None: when stored, filled in once stored).
     timestamp_us: int | None = None
+    # What the progress engine keeps of it (`progress.evidence.facts_of`).
+    evidence_facts: str = ""
     # Its place in storage order, set once stored.
     seq: int | None = None
 
@@ -76,6 +79,7 @@ class PreparedStatement:
                 self.attachment_bodies,
                 self.actor_keys,
                 self.timestamp_us,
+                self.evidence_facts,
                 self.seq,
             ),
         )
@@ -136,6 +140,7 @@ def prepare_statements(
                     if "timestamp" in body
                     else None
                 ),
+                evidence_facts=facts_of(body),
             )
         )
     return prepared

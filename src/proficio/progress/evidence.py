@@ -56,6 +56,17 @@ class Evidence:
 
 def evidence_of(statement: dict[str, Any], *, at_us: int) -> Evidence:
     """The evidence in a stored statement (its `timestamp` parsed by the caller as `at_us`)."""
+    return Evidence(statement["id"], at_us, *_facts(statement))
+
+
+def facts_of(statement: dict[str, Any]) -> str:
+    """The `facts` column of a statement's evidence (`Evidence.facts_json`), worked out where
+    the statement is validated (`lrs.statements.prepare_statements`), off the writer's path."""
+    return orjson.dumps(_facts(statement)).decode()
+
+
+def _facts(statement: dict[str, Any]) -> list[Any]:
+    """`Evidence`'s fields after `at_us`, in order."""
     target = statement["object"]
     kind = target.get("objectType", "Activity")
     result = statement.get("result") or {}
@@ -66,19 +77,18 @@ def evidence_of(statement: dict[str, Any], *, at_us: int) -> Evidence:
         if not key.endswith(_SOURCE_SUFFIX)
     }
     extensions.update(result.get("extensions") or {})
-    return Evidence(
-        statement_id=statement["id"],
-        at_us=at_us,
-        verb=statement["verb"]["id"],
-        activity=target["id"] if kind == "Activity" else None,
-        activity_type=(target.get("definition") or {}).get("type") if kind == "Activity" else None,
-        object_agent=ifi_key(target) if kind in ("Agent", "Group") else None,
-        success=result.get("success"),
-        completion=result.get("completion"),
-        scaled=_number(score.get("scaled")),
-        raw=_number(score.get("raw")),
-        extensions=extensions,
-    )
+    is_activity = kind == "Activity"
+    return [
+        statement["verb"]["id"],
+        target["id"] if is_activity else None,
+        (target.get("definition") or {}).get("type") if is_activity else None,
+        ifi_key(target) if kind in ("Agent", "Group") else None,
+        result.get("success"),
+        result.get("completion"),
+        _number(score.get("scaled")),
+        _number(score.get("raw")),
+        extensions,
+    ]
 
 
 def owners_of(statement: dict[str, Any]) -> tuple[str, ...]:

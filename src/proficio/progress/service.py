@@ -28,7 +28,7 @@ from proficio.capture.profile import Profile
 from proficio.events import StatementsStored
 from proficio.lrs.timestamps import iso_from_us
 from proficio.progress.engine import Change, EvidenceIncomplete, Partial, horizon, progress_of
-from proficio.progress.evidence import Evidence, evidence_of, owners_of
+from proficio.progress.evidence import Evidence, facts_of, owners_of
 from proficio.progress.frameworks import Framework, compile_framework
 from proficio.progress.packing import pack, signature
 from proficio.storage import cohorts as cohort_store
@@ -85,9 +85,8 @@ class EvidenceRecorder:
                 continue
             assert p.seq is not None, "the statements handler numbers what it stores"
             at_us = now_us() if p.timestamp_us is None else p.timestamp_us  # set once stored
-            e = evidence_of(p.body(), at_us=at_us)
-            facts = e.facts_json().decode()
-            rows += [(key, p.statement_id, e.at_us, facts, p.seq) for key in p.actor_keys]
+            facts = p.evidence_facts
+            rows += [(key, p.statement_id, at_us, facts, p.seq) for key in p.actor_keys]
         store.insert_evidence(conn, rows)
         added = [(key, at_us) for key, _, at_us, _, _ in rows]
         dropped = store.delete_evidence(conn, sorted(voided)) if voided else []
@@ -261,7 +260,7 @@ def extract_evidence(conn: Connection) -> None:
     batch: list[NewEvidenceRow] = []
     for seq, statement_id, body, at_us in statement_store.evidence_source(conn):
         statement = orjson.loads(body)
-        facts = evidence_of(statement, at_us=at_us).facts_json().decode()
+        facts = facts_of(statement)
         batch += [(key, statement_id, at_us, facts, seq) for key in owners_of(statement)]
         if len(batch) >= 10_000:
             store.insert_evidence(conn, batch)

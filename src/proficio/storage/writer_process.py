@@ -1,4 +1,5 @@
-"""The writer process's main loop (see `writer.py`): receive a group, run it, commit, answer."""
+"""The writer process's main loop (see `writer.py`): receive a group, run it, commit, answer
+(the answers once durable, from a thread of their own: `replies.py`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection as Pipe
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, make_url
 
 from proficio.runtime import tune_gc
 from proficio.storage.checkpoint import Checkpointer
@@ -17,6 +18,7 @@ from proficio.storage.database import (
     refresh_statistics,
     tune_writer,
 )
+from proficio.storage.replies import Replies, WalSync
 from proficio.storage.writer import Handler, Tx, group_failure, run_group
 
 log = logging.getLogger(__name__)
@@ -64,18 +66,24 @@ def writer_main(
     pipe: Pipe,
 ) -> None:
     try:
-        engine = make_engine(url, sqlite_synchronous=sqlite_synchronous, pool_size=1)
+        path = (make_url(url).database or "") if url.startswith("sqlite") else ""
+        # A FULL commit's sync happens in the replies thread (`replies.py`), off this one.
+        on_disk = path not in ("", ":memory:")
+        wal_sync = WalSync(path) if sqlite_synchronous == "FULL" and on_disk else None
+        synchronous = "NORMAL" if wal_sync is not None else sqlite_synchronous
+        engine = make_engine(url, sqlite_synchronous=synchronous, pool_size=1)
         handlers = handlers_factory()
     except Exception as exc:
         pipe.send(group_failure(exc))
         return
     tune_gc()
     pipe.send("ready")
+    replies = Replies(pipe, sync=wal_sync, failure=group_failure)
     checkpointer = Checkpointer(engine) if engine.dialect.name == "sqlite" else None
     conn: Connection | None = None
     statistics = StatisticsSchedule()
     stopping = False
-    while not stopping:
+    while not stopping and not replies.gone.is_set():
         try:
             messages = [pipe.recv()]
             # Merge every group already waiting into this transaction (group commit).
@@ -90,6 +98,7 @@ def writer_main(
                 break
         jobs = [job for message in messages for job in message]
         outcomes: Any
+        committed = False
         try:
             if conn is None:
                 conn = engine.connect().execution_options(**WRITE_OPTIONS)
@@ -99,6 +108,7 @@ def writer_main(
             tx = Tx(conn)
             with conn.begin():
                 outcomes = run_group(tx, handlers, jobs)
+            committed = True
             for callback in tx.after_commit:
                 callback()
             if checkpointer is not None:
@@ -111,12 +121,8 @@ def writer_main(
             if conn is not None:
                 conn.invalidate()
                 conn = None
-        try:
-            for reply in _split(outcomes, [len(m) for m in messages]):
-                pipe.send(reply)
-        except OSError:  # the server is gone; what was committed stays committed
-            log.warning("the server went away; the writer stops")
-            break
+        replies.put(_split(outcomes, [len(m) for m in messages]), committed=committed)
+    replies.close()
     if checkpointer is not None:
         checkpointer.stop()
     if conn is not None:

@@ -548,6 +548,8 @@ def print_table(report: dict[str, Any]) -> None:
             f"sampled every 0.25 s, all server processes; VmHWM sum {report['rss_hwm_sum_mb']} MB",
         )
     )
+    for name, mb in (report.get("peak_rss_by_process_mb") or {}).items():
+        rows.append((f"  peak of {name}"[:60], f"{mb} MB", ""))
     width = max(len(x[0]) for x in rows)
     width2 = max(len(x[1]) for x in rows)
     print(f"\nProficio load benchmark: {report['db']}, {report['machine']}")
@@ -677,6 +679,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             last = server.sample()
             report["peak_rss_mb"] = server.peak_rss_mb()
+            report["peak_rss_by_process_mb"] = server.peak_rss_by_process_mb()
             report["rss_hwm_sum_mb"] = round(last.hwm_kb / 1024, 1) if last else None
             report["stored_total"] = bench.stored
             report["db_bytes"] = db.size_bytes()

@@ -133,6 +133,21 @@ class Sample:
     hwm_kb: int  # each process's peak resident memory (VmHWM), summed: an upper bound
     cpu: dict[str, float]  # CPU seconds so far per group (see cpu.py), machine-wide
     processes: int
+    by_process: dict[int, int]  # pid -> resident memory (kB)
+
+
+def _process_name(pid: int, *, server: int) -> str:
+    """What a server process is: the server itself, or the start of its command line."""
+    if pid == server:
+        return "server"
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return "?"
+    words = [a.decode(errors="replace") for a in args if a]
+    if words and words[-1].startswith("proficio-"):  # named by `proficio.children`
+        return words[-1]
+    return " ".join(words[1:4])[:60]
 
 
 def alive(pid: int) -> bool:
@@ -168,6 +183,7 @@ class Server:
     profile_to: Path | None = None  # run through profile_server.py, report written here
     proc: subprocess.Popen[bytes] | None = None
     samples: list[Sample] = field(default_factory=list)
+    process_names: dict[int, str] = field(default_factory=dict)
     leftovers: list[int] = field(default_factory=list)
     _meter: cpu.CpuMeter | None = None
     _log: IO[bytes] | None = None
@@ -237,6 +253,7 @@ class Server:
         used = self._meter.tick(self.proc.pid)
         tree = self._meter.server_tree
         rss = hwm = 0
+        by_process: dict[int, int] = {}
         for pid in tree:
             try:
                 status = Path(f"/proc/{pid}/status").read_text()
@@ -244,10 +261,13 @@ class Server:
                 continue
             for line in status.splitlines():
                 if line.startswith("VmRSS:"):
-                    rss += int(line.split()[1])
+                    by_process[pid] = int(line.split()[1])
+                    rss += by_process[pid]
                 elif line.startswith("VmHWM:"):
                     hwm += int(line.split()[1])
-        return Sample(time.time(), rss, hwm, used, len(tree))
+            if pid not in self.process_names:
+                self.process_names[pid] = _process_name(pid, server=self.proc.pid)
+        return Sample(time.time(), rss, hwm, used, len(tree), by_process)
 
     def window(self, since: float, until: float) -> dict[str, Any]:
         """Peak RSS of the server and CPU seconds per group (cpu.GROUPS) between two
@@ -265,6 +285,17 @@ class Server:
     def peak_rss_mb(self) -> float | None:
         """The largest resident memory of the whole server seen in any sample."""
         return round(max(s.rss_kb for s in self.samples) / 1024, 1) if self.samples else None
+
+    def peak_rss_by_process_mb(self) -> dict[str, float]:
+        """Each server process's largest resident memory (their sum can exceed the peak)."""
+        peaks: dict[int, int] = {}
+        for sample in self.samples:
+            for pid, kb in sample.by_process.items():
+                peaks[pid] = max(kb, peaks.get(pid, 0))
+        return {
+            f"{self.process_names.get(pid, '?')} ({pid})": round(kb / 1024, 1)
+            for pid, kb in sorted(peaks.items())
+        }
 
     def kill9(self, *, group: bool = False) -> list[int]:
         """SIGKILL the server process (`group`: and its children at once): no shutdown

@@ -8,11 +8,12 @@ import asyncio
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from sqlalchemy import select
 
+from proficio.children import ChildGone
 from proficio.lrs.handlers import statement_subscribers, writer_handlers
 from proficio.lrs.statements import prepare_statements, statement_handler
 from proficio.progress import judging
@@ -148,15 +149,20 @@ async def _until(check: Any, seconds: float = 30) -> bool:
     return False
 
 
+# "spawn" is `proficio serve`'s: fresh interpreters (`proficio.children`).
+START_METHODS = pytest.mark.parametrize("start_method", ["forkserver", "spawn"])
+
+
+@START_METHODS
 def test_the_worker_runs_while_someone_is_due_and_stops_when_idle(
-    db: Database, monkeypatch: pytest.MonkeyPatch
+    db: Database, monkeypatch: pytest.MonkeyPatch, start_method: Literal["forkserver", "spawn"]
 ) -> None:
     monkeypatch.setattr(judging, "IDLE_STOP_SECONDS", 0.3)
     _reset(db)
     _drain(db, now_us())
     days_ahead = (T_US - now_us()) // DAY_US + 1  # the helper counts days back from T
-    writer = Writer(db.url, handlers=writer_handlers)
-    judges = Judges(db.url, profile_namespace=None)
+    writer = Writer(db.url, handlers=writer_handlers, start_method=start_method)
+    judges = Judges(db.url, profile_namespace=None, start_method=start_method)
 
     async def scenario() -> None:
         task = asyncio.create_task(judge_continuously(db, writer, judges, interval=0.05))
@@ -179,16 +185,26 @@ def test_the_worker_runs_while_someone_is_due_and_stops_when_idle(
         writer.close()
 
 
-def test_a_judging_worker_that_died_is_replaced(db: Database) -> None:
+@START_METHODS
+def test_a_judging_worker_that_died_is_replaced(
+    db: Database, start_method: Literal["forkserver", "spawn"]
+) -> None:
     _reset(db)  # loading the framework queued everyone
-    judges = Judges(db.url, profile_namespace=None)
+    judges = Judges(db.url, profile_namespace=None, start_method=start_method)
 
     async def scenario() -> None:
         assert await judges.round(exclude=["E1", "E2", "E3"]) is None
-        assert judges._pool is not None  # fault injection: the worker is killed
-        for process in list(judges._pool._processes.values()):
-            process.kill()
-        with pytest.raises(BrokenProcessPool):
+        # Fault injection: the worker is killed.
+        if start_method == "spawn":
+            assert judges._child is not None and judges._child._child is not None
+            judges._child._child.kill()
+            died: type[Exception] = ChildGone
+        else:
+            assert judges._pool is not None
+            for process in list(judges._pool._processes.values()):
+                process.kill()
+            died = BrokenProcessPool
+        with pytest.raises(died):
             await judges.round()
         assert not judges.running
         judged = await judges.round()  # by a new worker

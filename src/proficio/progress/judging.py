@@ -32,6 +32,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection
 
 from proficio.capture.profile import Profile
+from proficio.children import CallingChild
 from proficio.progress.frameworks import Framework
 from proficio.progress.service import (
     REFRESH_BATCH,
@@ -66,27 +67,36 @@ class Judges:
     ) -> None:
         self._url = url
         self._namespace = profile_namespace
+        # "spawn": a fresh interpreter (`proficio.children`: no resource tracker process);
+        # "forkserver": forked in milliseconds, for tests that start many servers.
+        self._child = CallingChild(name="proficio-judging") if start_method == "spawn" else None
         self._ctx = multiprocessing.get_context(start_method)
         self._pool: ProcessPoolExecutor | None = None
 
     @property
     def running(self) -> bool:
-        return self._pool is not None
+        return self._pool is not None or (self._child is not None and self._child.running)
 
     async def round(self, *, exclude: Sequence[str] = ()) -> Judgement | None:
         """The people due but `exclude`, judged in the worker; None when nobody is."""
+        args = (self._url, self._namespace, ROUND_PEOPLE, exclude)
+        if self._child is not None:
+            judgement: Judgement | None = await asyncio.to_thread(
+                self._child.call, judge_round, *args
+            )
+            return judgement  # a ChildGone: the worker died, a new one next round
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=self._ctx)
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(
-                self._pool, judge_round, self._url, self._namespace, ROUND_PEOPLE, exclude
-            )
+            return await loop.run_in_executor(self._pool, judge_round, *args)
         except BrokenProcessPool:  # the worker died: a new one next round
             self.stop()
             raise
 
     def stop(self) -> None:
+        if self._child is not None:
+            self._child.stop()
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)

@@ -26,11 +26,13 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
-from multiprocessing.context import ForkServerContext, SpawnContext
+from multiprocessing.context import ForkServerContext
+from multiprocessing.process import BaseProcess
 from typing import Any, Literal
 
 from sqlalchemy import Connection
 
+from proficio.children import Child
 from proficio.errors import ProficioError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -92,9 +94,10 @@ class Writer:
         start_method: Literal["forkserver", "spawn"] = "forkserver",
     ) -> None:
         # "forkserver" starts a writer in milliseconds from a process that has the modules
-        # loaded (for tests and tools that start many); "spawn" keeps no such process around
-        # (37 MB less resident memory for a server that starts its writer once).
-        self._ctx: ForkServerContext | SpawnContext
+        # loaded (for tests and tools that start many); "spawn" starts a fresh interpreter
+        # (`proficio.children`) and keeps no such process around (37 MB less resident memory
+        # for a server that starts its writer once).
+        self._ctx: ForkServerContext | None = None
         if start_method == "forkserver":
             self._ctx = multiprocessing.get_context("forkserver")
             # Loaded once in the fork server, not in each writer: the main module (which
@@ -104,8 +107,6 @@ class Writer:
             self._ctx.set_forkserver_preload(
                 ["__main__", "proficio.storage.writer_process", module]
             )
-        else:
-            self._ctx = multiprocessing.get_context("spawn")
         self._args = (url, sqlite_synchronous, handlers)
         self._lock = threading.Lock()
         # Sent and unanswered groups, oldest first, with when each was sent: the writer
@@ -122,13 +123,17 @@ class Writer:
     def _start_process(self) -> None:
         from proficio.storage.writer_process import writer_main
 
-        self._pipe, child_end = self._ctx.Pipe()
-        self._process = self._ctx.Process(
-            target=writer_main,
-            args=(*self._args, child_end),
-            name="proficio-writer",
-            daemon=True,
-        )
+        self._pipe, child_end = multiprocessing.Pipe()
+        self._process: Child | BaseProcess
+        if self._ctx is None:
+            self._process = Child(writer_main, self._args, pipe=child_end, name="proficio-writer")
+        else:
+            self._process = self._ctx.Process(
+                target=writer_main,
+                args=(*self._args, child_end),
+                name="proficio-writer",
+                daemon=True,
+            )
         self._process.start()
         child_end.close()
         try:

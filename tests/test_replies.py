@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from proficio.errors import ServiceUnavailable
 from proficio.storage.database import make_engine
-from proficio.storage.replies import Replies, WalSync
+from proficio.storage.replies import PgFlush, Replies, WalSync
 from proficio.storage.writer import group_failure
 
 
@@ -117,3 +117,40 @@ def test_close_sends_what_was_put_before_it(committed: bool) -> None:
         replies.put([n], committed=committed)
     replies.close()
     assert _receive(ours, 50) == list(range(50))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_postgres_flush_makes_every_earlier_asynchronous_commit_durable(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url, pool_size=1)
+    flush = PgFlush(engine)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SET synchronous_commit = off")  # as the writer's session
+            conn.commit()
+            with conn.begin():
+                conn.execute(text("CREATE TABLE t (v integer)"))
+                conn.execute(text("INSERT INTO t SELECT generate_series(1, 10000)"))
+            written = conn.execute(text("SELECT pg_current_wal_insert_lsn()")).scalar()
+            conn.commit()
+            flush()
+            durable = conn.execute(
+                text("SELECT pg_current_wal_flush_lsn() >= CAST(:lsn AS pg_lsn)"),
+                {"lsn": written},
+            ).scalar()
+            conn.commit()
+            assert durable
+            # An outage ends the flush's connection: the next flush opens another.
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+            conn.commit()
+            flush()
+    finally:
+        flush.close()
+        engine.dispose()

@@ -1,20 +1,24 @@
 """The writer's answers, sent in order by a thread of their own, each once it is durable.
 
-With SQLite's `synchronous=FULL`, every COMMIT waits for the WAL to reach the disk, and the
-writer does nothing else meanwhile: 17 % of its time under batched ingest (docs/performance.md).
-Instead the writer commits with `synchronous=NORMAL` (the frames are written to the WAL, not
-synced) and hands its answers here; this thread syncs the WAL file, then sends every answer
-committed before the sync began, while the writer already runs the next group. One sync
-covers every commit that waits, so a burst of groups costs one.
+With SQLite's `synchronous=FULL` (or PostgreSQL's `synchronous_commit=on`), every COMMIT
+waits for the disk, and the single writer does nothing else meanwhile. Instead the writer
+commits without waiting (SQLite: `synchronous=NORMAL`, the frames written to the WAL but not
+synced; PostgreSQL: `synchronous_commit=off` for its session) and hands its answers here; this
+thread makes the commits durable (`WalSync`, `PgFlush`), then sends every answer committed
+before that began, while the writer already runs the next group. One sync covers every commit
+waiting for it. docs/performance.md measures the gain.
 
-Nothing is acknowledged before its commit is on disk: the guarantee `synchronous=FULL` gives.
-A checkpoint in NORMAL mode still syncs the WAL before copying it and the database after, so
-the database file never holds what the WAL has not made durable. Readers may see a commit a
-moment before it is acknowledged, as they may see it before the answer reaches the client.
+Nothing is acknowledged before its commit is on disk: the guarantee a synchronous commit
+gives. A SQLite checkpoint in NORMAL mode still syncs the WAL before copying it and the
+database after, so the database file never holds what the WAL has not made durable. Readers
+may see a commit a moment before it is acknowledged (as they may see it before the answer
+reaches the client); should the machine lose power in that moment, the commit is lost and
+was never acknowledged.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -22,6 +26,8 @@ import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection as Pipe
 from typing import Any
+
+from sqlalchemy import Engine
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +64,42 @@ class WalSync:
         if inode != self._inode:  # a new WAL file: its directory entry must be durable too
             sync_file(self._directory)
             self._inode = inode
+
+
+class PgFlush:
+    """Makes every commit made so far on a PostgreSQL server durable, for a writer whose
+    session commits with `synchronous_commit=off`: a transaction that writes to the WAL
+    commits with the server's own setting, which flushes the WAL up to its commit record (and
+    waits for synchronous replicas, if the server has them), past every earlier commit's. It
+    writes a logical decoding message, not a row: no table, and any role may (a transaction
+    that only takes an id writes nothing before its commit record, and PostgreSQL commits
+    that one asynchronously)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._conn: Any = None
+
+    def __call__(self) -> None:
+        # A connection kept since before an outage fails once; a new one tells the truth.
+        for attempt in (1, 2):
+            try:
+                if self._conn is None:
+                    self._conn = self._engine.raw_connection()
+                cursor = self._conn.cursor()
+                cursor.execute("SELECT pg_logical_emit_message(true, 'proficio', 'flush')")
+                cursor.close()
+                self._conn.commit()
+                return
+            except Exception:
+                self.close()
+                if attempt == 2:
+                    raise
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
 
 
 class Replies:
@@ -114,8 +156,8 @@ class Replies:
         assert self._sync is not None
         try:
             self._sync()
-        except OSError as exc:
-            log.exception("the WAL could not be synced: its commits are not acknowledged")
+        except Exception as exc:  # a disk or a database connection failing
+            log.exception("the commits could not be made durable: they are not acknowledged")
             failed = self._failure(exc)
             return [([failed] * len(a), c) if c else (a, c) for a, c in waiting]
         self.syncs += 1

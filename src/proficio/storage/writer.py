@@ -5,12 +5,12 @@ process over a pipe. Running SQLite or psycopg in its own process keeps its Pyth
 server's GIL, which is what caps a single Python process (measured in docs/performance.md).
 
 The server side queues jobs; a sender thread ships whatever is waiting as one group and
-resolves each job's future when the writer answers, which it does only after COMMIT returned,
-so an acknowledged write is durable. In the writer, each job names a *handler* that takes the
-payloads of all the group's jobs of its kind at once (e.g. every statement batch POSTed
-concurrently) and returns one outcome per payload: a result, or the ProficioError that refuses
-that payload and leaves nothing of it behind. Any other error fails the whole group, and every
-job in it gets 503: nothing is acknowledged that was not committed.
+resolves each job's future when the writer answers, which it does only once the commit is on
+disk (`replies.py`), so an acknowledged write is durable. In the writer, each job names a
+*handler* that takes the payloads of all the group's jobs of its kind at once (e.g. every
+statement batch POSTed concurrently) and returns one outcome per payload: a result, or the
+ProficioError that refuses that payload and leaves nothing of it behind. Any other error fails
+the whole group, and every job in it gets 503: nothing is acknowledged that was not committed.
 """
 
 from __future__ import annotations

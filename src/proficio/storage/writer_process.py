@@ -18,7 +18,7 @@ from proficio.storage.database import (
     refresh_statistics,
     tune_writer,
 )
-from proficio.storage.replies import Replies, WalSync
+from proficio.storage.replies import PgFlush, Replies, WalSync
 from proficio.storage.writer import Handler, Tx, group_failure, run_group
 
 log = logging.getLogger(__name__)
@@ -67,18 +67,21 @@ def writer_main(
 ) -> None:
     try:
         path = (make_url(url).database or "") if url.startswith("sqlite") else ""
-        # A FULL commit's sync happens in the replies thread (`replies.py`), off this one.
+        # A commit's sync happens in the replies thread (`replies.py`), off this one.
         on_disk = path not in ("", ":memory:")
         wal_sync = WalSync(path) if sqlite_synchronous == "FULL" and on_disk else None
         synchronous = "NORMAL" if wal_sync is not None else sqlite_synchronous
         engine = make_engine(url, sqlite_synchronous=synchronous, pool_size=1)
+        sync: Callable[[], None] | None = wal_sync
+        if engine.dialect.name == "postgresql":
+            sync = PgFlush(engine)
         handlers = handlers_factory()
     except Exception as exc:
         pipe.send(group_failure(exc))
         return
     tune_gc()
     pipe.send("ready")
-    replies = Replies(pipe, sync=wal_sync, failure=group_failure)
+    replies = Replies(pipe, sync=sync, failure=group_failure)
     checkpointer = Checkpointer(engine) if engine.dialect.name == "sqlite" else None
     conn: Connection | None = None
     statistics = StatisticsSchedule()
@@ -103,6 +106,9 @@ def writer_main(
             if conn is None:
                 conn = engine.connect().execution_options(**WRITE_OPTIONS)
                 tune_writer(conn)
+                if engine.dialect.name == "postgresql":  # PgFlush makes the commits durable
+                    conn.exec_driver_sql("SET synchronous_commit = off")
+                    conn.commit()
                 if checkpointer is not None:
                     Checkpointer.tune(conn)
             tx = Tx(conn)
@@ -123,6 +129,8 @@ def writer_main(
                 conn = None
         replies.put(_split(outcomes, [len(m) for m in messages]), committed=committed)
     replies.close()
+    if isinstance(sync, PgFlush):
+        sync.close()
     if checkpointer is not None:
         checkpointer.stop()
     if conn is not None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import operator
 import os
 import signal
+import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -70,3 +72,28 @@ def test_stop_ends_the_child_process() -> None:
         for _ in range(50):  # a zombie until reaped: stop reaps it
             os.kill(pid, 0)
             time.sleep(0.1)
+
+
+def test_stopping_a_child_mid_call_ends_it_at_once_and_the_caller_hears_so() -> None:
+    """The server shutting down while a round is judged: nobody wants that answer."""
+    child = CallingChild(name="proficio-test")
+    child.call(os.getpid)
+    process = child._child
+    assert process is not None
+    outcome: list[BaseException] = []
+    waiting = threading.Thread(target=_call, args=(child, outcome, time.sleep, 30))
+    waiting.start()
+    time.sleep(0.3)  # the call is running in the child
+    started = time.monotonic()
+    child.stop()
+    waiting.join(10)
+    assert not waiting.is_alive() and time.monotonic() - started < 10
+    assert [type(e) for e in outcome] == [ChildGone]
+    assert not process.is_alive() and not child.running
+
+
+def _call(child: CallingChild, outcome: list[BaseException], *call: Any) -> None:
+    try:
+        child.call(*call)
+    except BaseException as exc:
+        outcome.append(exc)

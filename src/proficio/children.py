@@ -21,6 +21,7 @@ import pickle
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -85,8 +86,10 @@ class CallingChild:
 
     def __init__(self, *, name: str) -> None:
         self.name = name
+        self._lock = threading.Lock()
         self._pipe: Connection | None = None
         self._child: Child | None = None
+        self._calling = False
 
     @property
     def running(self) -> bool:
@@ -94,29 +97,43 @@ class CallingChild:
 
     def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         """`fn(*args)` in the child; raises what it raised there, or ChildGone."""
-        if self._pipe is None:
-            self._pipe, theirs = multiprocessing.Pipe()
-            self._child = Child(_serve_calls, (), pipe=theirs, name=self.name)
-            self._child.start()
-            theirs.close()
+        with self._lock:
+            if self._pipe is None:
+                self._pipe, theirs = multiprocessing.Pipe()
+                self._child = Child(_serve_calls, (), pipe=theirs, name=self.name)
+                self._child.start()
+                theirs.close()
+            pipe, self._calling = self._pipe, True
         try:
-            self._pipe.send((fn, args))
-            ok, value = self._pipe.recv()
+            pipe.send((fn, args))
+            ok, value = pipe.recv()
         except (EOFError, OSError):
+            with self._lock:
+                self._calling = False
             self.stop()
             raise ChildGone("the child process is gone") from None
+        with self._lock:
+            self._calling = False
         if not ok:
             raise value
         return value
 
     def stop(self) -> None:
-        """Let the child finish its call and exit (it stops at the end of its pipe)."""
-        pipe, child, self._pipe, self._child = self._pipe, self._child, None, None
+        """End the child: at the end of its pipe when idle; killed when a call is running
+        (from another thread: the server shutting down), whose caller then gets ChildGone
+        and lets go of the pipe itself (closed under its read, the pipe would fail oddly)."""
+        with self._lock:
+            if self._calling:
+                if self._child is not None:
+                    self._child.kill()
+                return
+            pipe, child, self._pipe, self._child = self._pipe, self._child, None, None
         if pipe is not None:
             pipe.close()
         if child is not None:
             child.join(_STOP_WAIT_S)
             child.kill()
+            child.join()
 
 
 _STOP_WAIT_S = 30
@@ -126,10 +143,13 @@ def _serve_calls(pipe: Connection) -> None:
     while True:
         try:
             fn, args = pipe.recv()
-        except EOFError:
+        except (EOFError, OSError):  # the parent is gone or has let go
             return
         try:
             answer = (True, fn(*args))
         except Exception as exc:
             answer = (False, exc)
-        pipe.send(answer)
+        try:
+            pipe.send(answer)
+        except OSError:  # the parent stopped waiting (it is shutting down): nothing to answer
+            return

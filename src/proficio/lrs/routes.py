@@ -103,6 +103,7 @@ def _prepare(
         version=version,
         batch=batch,
         may_define=may_define(caller),
+        facts=True,
     )
     for p, own in zip(prepared, match_bodies(items, bodies, batch=batch), strict=True):
         p.attachment_bodies = {sha2: (kind, data, len(data)) for sha2, (kind, data) in own.items()}

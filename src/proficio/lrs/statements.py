@@ -57,8 +57,9 @@ class PreparedStatement:
     actor_keys: tuple[str, ...] = ()
     # When it happened, from `timestamp` (None: when stored, filled in once stored).
     timestamp_us: int | None = None
-    # What the progress engine keeps of it (`progress.evidence.facts_of`).
-    evidence_facts: str = ""
+    # What the progress engine keeps of it (`progress.evidence.facts_of`), when worked out
+    # ahead (`prepare_statements(facts=True)`); None: the writer works it out.
+    evidence_facts: str | None = None
     # Its place in storage order, set once stored.
     seq: int | None = None
 
@@ -97,9 +98,18 @@ class PreparedStatement:
 
 
 def prepare_statements(
-    raw: list[Any], *, authority: dict[str, Any], version: str, batch: bool, may_define: bool
+    raw: list[Any],
+    *,
+    authority: dict[str, Any],
+    version: str,
+    batch: bool,
+    may_define: bool,
+    facts: bool = False,
 ) -> list[PreparedStatement]:
-    """Validate each statement and fill in what the LRS assigns before storage.
+    """Validate each statement and fill in what the LRS assigns before storage; with `facts`,
+    also what the progress engine keeps of it (the server's requests do: work off the single
+    writer's path; an import does not: its prepared chunks wait in the importing process's
+    queue, and the facts would hold 27 MB more there, docs/performance.md).
 
     Raises InvalidStatement naming the first offending property; nothing is stored then.
     """
@@ -140,7 +150,7 @@ def prepare_statements(
                     if "timestamp" in body
                     else None
                 ),
-                evidence_facts=facts_of(body),
+                evidence_facts=facts_of(body) if facts else None,
             )
         )
     return prepared

@@ -85,7 +85,7 @@ class EvidenceRecorder:
                 continue
             assert p.seq is not None, "the statements handler numbers what it stores"
             at_us = now_us() if p.timestamp_us is None else p.timestamp_us  # set once stored
-            facts = p.evidence_facts
+            facts = p.evidence_facts if p.evidence_facts is not None else facts_of(p.body())
             rows += [(key, p.statement_id, at_us, facts, p.seq) for key in p.actor_keys]
         store.insert_evidence(conn, rows)
         added = [(key, at_us) for key, _, at_us, _, _ in rows]

@@ -1,5 +1,6 @@
-"""The writer's answers (`storage.replies`): in order, and for a commit only once a sync that
-began after it has finished; a failed sync turns those answers into 503s."""
+"""The writer's answers (`storage.replies`): in order, and for a commit only once a sync
+that began after it has finished; a failed sync turns those answers into 503s. And what makes
+the commits durable (`storage.durability`): the WAL file, a PostgreSQL WAL flush."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from sqlalchemy import text
 
 from proficio.errors import ServiceUnavailable
 from proficio.storage.database import make_engine
-from proficio.storage.replies import PgFlush, Replies, WalSync
+from proficio.storage.durability import PgFlush, WalSync
+from proficio.storage.replies import Replies
 from proficio.storage.writer import group_failure
 
 

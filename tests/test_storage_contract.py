@@ -279,9 +279,9 @@ def test_migrations_0008_and_0009_extract_evidence_number_it_and_queue_its_peopl
     ]
     assert [tuple(r) for r in queued] == [("E1",)]
     # The migration's frozen extractor agrees with today's.
-    from proficio.progress.evidence import evidence_of
+    from proficio.progress.evidence import facts_of
 
-    now = evidence_of(orjson.loads(body), at_us=1790848800000000).facts_json().decode()
+    now = facts_of(orjson.loads(body))
     assert facts == now
 
 

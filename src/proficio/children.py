@@ -51,10 +51,6 @@ class Child:
         with self._popen.stdin as stdin:
             stdin.write(self._payload)
 
-    @property
-    def pid(self) -> int | None:
-        return self._popen.pid if self._popen is not None else None
-
     def is_alive(self) -> bool:
         return self._popen is not None and self._popen.poll() is None
 

@@ -10,7 +10,7 @@ from proficio.events import Subscriber
 from proficio.lrs.statements import PreparedStatement, statement_handler
 from proficio.storage import statements as store
 from proficio.storage.database import Database
-from proficio.storage.replies import sync_file
+from proficio.storage.durability import sync_file
 from proficio.storage.writer import Writer
 
 

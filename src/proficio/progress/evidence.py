@@ -33,22 +33,6 @@ class Evidence:
     raw: float | None
     extensions: dict[str, Any]  # result and context extensions by IRI
 
-    def facts_json(self) -> bytes:
-        """Everything but the id and time, which have columns of their own."""
-        return orjson.dumps(
-            [
-                self.verb,
-                self.activity,
-                self.activity_type,
-                self.object_agent,
-                self.success,
-                self.completion,
-                self.scaled,
-                self.raw,
-                self.extensions,
-            ]
-        )
-
     @classmethod
     def from_row(cls, statement_id: str, at_us: int, facts: str | bytes) -> Evidence:
         return cls(statement_id, at_us, *orjson.loads(facts))
@@ -60,8 +44,9 @@ def evidence_of(statement: dict[str, Any], *, at_us: int) -> Evidence:
 
 
 def facts_of(statement: dict[str, Any]) -> str:
-    """The `facts` column of a statement's evidence (`Evidence.facts_json`), worked out where
-    the statement is validated (`lrs.statements.prepare_statements`), off the writer's path."""
+    """The `facts` column of a statement's evidence: everything but the id and time, which have
+    columns of their own (`Evidence.from_row` reads it back). The server works it out where the
+    statement is validated (`lrs.statements.prepare_statements`), off the writer's path."""
     return orjson.dumps(_facts(statement)).decode()
 
 

@@ -114,7 +114,7 @@ def recent_evidence_of_people(
     """Each person's evidence with one of the verbs in `windows`, from that verb's window
     before their start on (None: all of it). May give more (people whose starts are close
     share the earliest, and SQLite's LIKE ignores case), never less. A row's verb is the start
-    of its facts (`Evidence.facts_json` writes `["<verb>",...`), so no row is decoded to be
+    of its facts (`evidence.facts_of` writes `["<verb>",...`), so no row is decoded to be
     left out."""
     found: dict[str, list[EvidenceRow]] = {p: [] for p in starts}
     verbs = sorted(windows)

@@ -4,7 +4,7 @@ With SQLite's `synchronous=FULL` (or PostgreSQL's `synchronous_commit=on`), ever
 waits for the disk, and the single writer does nothing else meanwhile. Instead the writer
 commits without waiting (SQLite: `synchronous=NORMAL`, the frames written to the WAL but not
 synced; PostgreSQL: `synchronous_commit=off` for its session) and hands its answers here; this
-thread makes the commits durable (`WalSync`, `PgFlush`), then sends every answer committed
+thread makes the commits durable (`durability.py`), then sends every answer committed
 before that began, while the writer already runs the next group. One sync covers every commit
 waiting for it. docs/performance.md measures the gain.
 
@@ -18,88 +18,17 @@ was never acknowledged.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import queue
 import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection as Pipe
 from typing import Any
 
-from sqlalchemy import Engine
-
 log = logging.getLogger(__name__)
 
 # A group's answers (one per message), and whether they are for a commit that must be durable.
 _Item = tuple[list[Any], bool]
-
-
-def sync_file(path: str) -> bool:
-    """fsync `path`; False when it does not exist."""
-    try:
-        handle = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return False
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
-    return True
-
-
-class WalSync:
-    """Makes every frame written to a SQLite WAL so far durable."""
-
-    def __init__(self, database_path: str) -> None:
-        self.path = database_path + "-wal"
-        self._directory = os.path.dirname(os.path.abspath(database_path))
-        self._inode: int | None = None
-
-    def __call__(self) -> None:
-        # No WAL file: the last checkpoint moved everything into the database and synced it.
-        if not sync_file(self.path):
-            return
-        inode = os.stat(self.path).st_ino
-        if inode != self._inode:  # a new WAL file: its directory entry must be durable too
-            sync_file(self._directory)
-            self._inode = inode
-
-
-class PgFlush:
-    """Makes every commit made so far on a PostgreSQL server durable, for a writer whose
-    session commits with `synchronous_commit=off`: a transaction that writes to the WAL
-    commits with the server's own setting, which flushes the WAL up to its commit record (and
-    waits for synchronous replicas, if the server has them), past every earlier commit's. It
-    writes a logical decoding message, not a row: no table, and any role may (a transaction
-    that only takes an id writes nothing before its commit record, and PostgreSQL commits
-    that one asynchronously)."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._conn: Any = None
-
-    def __call__(self) -> None:
-        # A connection kept since before an outage fails once; a new one tells the truth.
-        for attempt in (1, 2):
-            try:
-                if self._conn is None:
-                    self._conn = self._engine.raw_connection()
-                cursor = self._conn.cursor()
-                cursor.execute("SELECT pg_logical_emit_message(true, 'proficio', 'flush')")
-                cursor.close()
-                self._conn.commit()
-                return
-            except Exception:
-                self.close()
-                if attempt == 2:
-                    raise
-
-    def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                conn.close()
 
 
 class Replies:

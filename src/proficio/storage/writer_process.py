@@ -18,7 +18,8 @@ from proficio.storage.database import (
     refresh_statistics,
     tune_writer,
 )
-from proficio.storage.replies import PgFlush, Replies, WalSync
+from proficio.storage.durability import PgFlush, WalSync
+from proficio.storage.replies import Replies
 from proficio.storage.writer import Handler, Tx, group_failure, run_group
 
 log = logging.getLogger(__name__)

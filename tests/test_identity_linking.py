@@ -15,6 +15,7 @@ from proficio.people.identities import person_of, unlinked_identifiers
 from proficio.settings import Settings
 from proficio.storage.database import Database
 from tests.factories import (
+    ORG_CHART,
     XAPIClient,
     client_as,
     create_test_credential,
@@ -75,6 +76,23 @@ def test_an_lms_account_is_linked_as_its_statement_is_stored(
     assert {"identifier": f"account:{LMS}|E3", "kind": "account", "linked_how": "rule:account"} in (
         identifiers
     )
+
+
+def test_someone_added_to_the_directory_is_linked_by_their_next_statement(
+    http: TestClient, lms_settings: Settings, db: Database
+) -> None:
+    """The writer keeps the people directory between statements; a roster applied since
+    (here by another process) must be seen by the next statement's rules."""
+    lrs = XAPIClient(http, *create_test_credential(lms_settings, ["all"]))
+    # Statements from people the directory does not know: the writer reads it, and keeps it.
+    for n, name in enumerate(["E9", "nobody@example.com"]):
+        sent = lrs.post({**statement(slug=f"d{n}"), "actor": account(LMS, name)})
+        assert sent.status_code == 200, sent.text
+    assert db.read_sync(lambda c: person_of(c, f"account:{LMS}|E9")) is None
+    create_test_people(lms_settings, {**ORG_CHART, "E10": "E1"})
+    sent = lrs.post({**statement(slug="d2"), "actor": account(LMS, "E10")})
+    assert sent.status_code == 200, sent.text
+    assert db.read_sync(lambda c: person_of(c, f"account:{LMS}|E10")) == "E10"
 
 
 def test_without_the_setting_an_lms_account_stays_unlinked(

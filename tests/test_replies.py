@@ -153,6 +153,12 @@ def test_a_postgres_flush_makes_every_earlier_asynchronous_commit_durable(
             )
             conn.commit()
             flush()
+        flush.close()
+        # The flush commits each message on its own (autocommit): a connection that went
+        # back to the pool that way would commit each of the writer's statements apart.
+        for _ in range(2):
+            with engine.connect() as conn:
+                assert conn.connection.driver_connection.autocommit is False
     finally:
         flush.close()
         engine.dispose()

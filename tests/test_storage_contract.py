@@ -52,6 +52,36 @@ def test_bodies_come_back_as_the_same_json_text_values(db: Database) -> None:
     assert json.loads(stored.body) == {"n": 1, "text": 'café "quoted"'}
 
 
+def test_a_process_that_has_not_cached_a_key_gets_its_stored_id(db: Database) -> None:
+    """Another process (an import, a restarted writer) interns keys this one already stored:
+    the same ids, new ones for the new values, and no second row for a value."""
+    with db.transaction() as tx:
+        first = intern_keys(tx, KeyCache(), ["a", "b"])
+    with db.transaction() as tx:
+        again = intern_keys(tx, KeyCache(), ["b", "c", "a"])
+    assert {k: again[k] for k in ("a", "b")} == first
+    assert again["c"] not in first.values()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM lrs_keys")).scalar_one() == 3
+
+
+def test_surroundings_of_new_statements(db: Database) -> None:
+    """One read tells what is stored under the new ids, what they target and what targets
+    them (a voiding statement stored before the statement it voids)."""
+    stored_id, target_id, new_id = (_row(n, refs=set()).statement_id for n in (1, 2, 3))
+    with db.transaction() as tx:
+        store.insert_statements(
+            tx,
+            KeyCache(),
+            [_row(1, refs=set()), _row(2, refs=set()), _row(4, refs=set(), target=new_id)],
+        )
+    around = db.read_sync(lambda c: store.surroundings(c, [stored_id, new_id], [target_id]))
+    assert sorted(around.stored) == sorted([stored_id, target_id])
+    assert [r.statement_id for r in around.referrers] == [_row(4, refs=set()).statement_id]
+    nothing = db.read_sync(lambda c: store.surroundings(c, [], []))
+    assert nothing.stored == {} and nothing.referrers == []
+
+
 def test_query_by_refs_pages_in_seq_order(db: Database) -> None:
     cache = KeyCache()
     rows = [_row(n, refs={(AGENT, "a" if n % 2 else "b"), (VERB, "v")}) for n in range(1, 8)]

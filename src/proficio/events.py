@@ -8,7 +8,7 @@ their actors to people now; the progress engine and the trigger engine will subs
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -25,6 +25,10 @@ class StatementsStored:
     tx: Tx
     statements: list[PreparedStatement]
     voided: frozenset[str] = frozenset()
+    # Who holds each identifier looked up so far in this transaction (None: no one), kept
+    # current by whoever links one, so that later subscribers need not ask the database again
+    # (`people.linking.holders_of`).
+    owners: dict[str, str | None] = field(default_factory=dict)
 
 
 Subscriber = Callable[[StatementsStored], None]

@@ -212,19 +212,18 @@ def store_statement_batches(
     if not clock.started:  # a new writer continues after whatever is stored
         clock.advance_to(store.max_stored_us(conn))
     ids = list(dict.fromkeys(p.statement_id for batch in batches for p in batch))
-    if skip_stored:
+    if skip_stored:  # ids alone: no body is compared
         present = store.existing_ids(conn, ids)
         batches = [[p for p in batch if p.statement_id not in present] for batch in batches]
-        stored: dict[str, store.StoredStatement] = {}
-    else:
-        stored = store.get_statements(conn, ids)
+        ids = [i for i in ids if i not in present]
     target_ids = list({p.target_id for batch in batches for p in batch if p.target_id})
-    targets = store.get_statements(conn, target_ids)
+    # One read: what is stored under the new ids, what they target, and what targets them.
+    around = store.surroundings(conn, ids, target_ids)
     accepted: dict[str, PreparedStatement] = {}
     outcomes: list[list[str] | ProficioError] = []
     for batch in batches:
         try:
-            new = _plan(batch, stored=stored, targets=targets, accepted=accepted)
+            new = _plan(batch, stored=around.stored, accepted=accepted)
         except ProficioError as exc:
             outcomes.append(exc)
             continue
@@ -232,7 +231,7 @@ def store_statement_batches(
         outcomes.append([p.statement_id for p in batch])
     if accepted:
         new = list(accepted.values())
-        voided = _write(tx, new, keys=keys, clock=clock)
+        voided = _write(tx, new, around.referrers, keys=keys, clock=clock)
         save_definitions(tx, definitions, (p.definitions for p in new))
         event = StatementsStored(tx, new, frozenset(voided))
         for subscriber in subscribers:
@@ -244,10 +243,10 @@ def _plan(
     batch: list[PreparedStatement],
     *,
     stored: dict[str, store.StoredStatement],
-    targets: dict[str, store.StoredStatement],
     accepted: dict[str, PreparedStatement],
 ) -> list[PreparedStatement]:
-    """The statements of `batch` to write; raises what refuses the batch. Reads nothing."""
+    """The statements of `batch` to write; raises what refuses the batch. Reads nothing:
+    `stored` holds the stored statements among its ids and its statements' targets."""
     new: list[PreparedStatement] = []
     for p in batch:
         row = stored.get(p.statement_id)
@@ -265,7 +264,7 @@ def _plan(
     for p in new:
         if not p.is_voiding or p.target_id is None:
             continue
-        target_row = targets.get(p.target_id)
+        target_row = stored.get(p.target_id)
         target = accepted.get(p.target_id) or in_batch.get(p.target_id)
         if (target_row is not None and target_row.is_voiding) or (target and target.is_voiding):
             raise InvalidStatement(
@@ -276,9 +275,15 @@ def _plan(
 
 
 def _write(
-    tx: Tx, new: list[PreparedStatement], *, keys: KeyCache, clock: StoredClock
+    tx: Tx,
+    new: list[PreparedStatement],
+    referrers: list[store.StoredStatement],
+    *,
+    keys: KeyCache,
+    clock: StoredClock,
 ) -> list[str]:
-    """Store `new`; returns the ids of the statements voided meanwhile."""
+    """Store `new` (`referrers`: the stored statements that target them); returns the ids of
+    the statements voided meanwhile."""
     conn = tx.conn
     in_group = {p.statement_id: p for p in new}
     rows = []
@@ -306,7 +311,6 @@ def _write(
     if bodies:
         save_attachments(conn, [(sha2, *body) for sha2, body in bodies.items()])
     voided = [p.target_id for p in new if p.is_voiding and p.target_id]
-    referrers = store.referring_statements(conn, list(in_group))
     # A voiding statement may arrive before the statement it voids.
     voided += [r.target_id for r in referrers if r.is_voiding and r.target_id]
     store.mark_voided(conn, voided)

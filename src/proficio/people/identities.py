@@ -15,7 +15,7 @@ import hashlib
 import re
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -173,21 +173,65 @@ def resolve_actors(
     return resolve_identifiers(conn, identifiers=agent_identifiers(agents), rules=rules, by=by)
 
 
+@dataclass(frozen=True)
+class Directory:
+    """What the identity rules match against: every person (and whom they were merged into),
+    and who carries each email, as an email and as the IFIs that carry it."""
+
+    merged_into: dict[str, str | None]  # every person_id -> the person it was merged into
+    by_email: dict[str, set[str]]  # an email, or an IFI carrying it -> the live people
+
+    @classmethod
+    def read(cls, conn: Connection) -> Directory:
+        rows = people_store.directory(conn)
+        merged_into = {person_id: target for person_id, _, target in rows}
+        by_email: dict[str, set[str]] = {}
+        for person_id, email, _ in rows:
+            if email is None:
+                continue
+            live = _live(person_id, merged_into)
+            for key in [email.lower(), *email_identifiers(email)]:
+                by_email.setdefault(key, set()).add(live)
+        return cls(merged_into, by_email)
+
+
+class DirectoryCache:
+    """The directory, read again only when the people table changed (`directory_stamp`)."""
+
+    def __init__(self) -> None:
+        self._stamp: tuple[int, int] | None = None
+        self._directory = Directory({}, {})
+
+    def current(self, conn: Connection) -> Directory:
+        stamp = people_store.directory_stamp(conn)
+        if stamp != self._stamp:
+            self._directory = Directory.read(conn)
+            self._stamp = stamp
+        return self._directory
+
+
 def resolve_identifiers(
-    conn: Connection, *, identifiers: Iterable[str], rules: ResolutionRules, by: str
+    conn: Connection,
+    *,
+    identifiers: Iterable[str],
+    rules: ResolutionRules,
+    by: str,
+    held: dict[str, str] | None = None,
+    directory: Callable[[Connection], Directory] = Directory.read,
 ) -> LinkReport:
-    held = store.owners(conn, sorted(set(identifiers)))
-    unknown = sorted(set(identifiers) - set(held))
+    """Link those of `identifiers` that no one holds and a rule matches to exactly one person.
+    `held`: who holds them, when the caller knows it already (the identifiers absent from it
+    are held by no one); `directory`: where the people come from (a cache, for one)."""
+    wanted_ids = sorted(set(identifiers))
+    if held is None:
+        held = store.owners(conn, wanted_ids)
+    unknown = [i for i in wanted_ids if i not in held]
     if not any(_candidate(i, rules) for i in unknown):
-        return LinkReport()  # nothing a rule could match: spare the directory scan
-    merged_into: dict[str, str | None] = dict(people_store.merged(conn))
-    by_email: dict[str, set[str]] = {}  # an email, or an IFI carrying it -> people
-    for person_id, email in people_store.emails(conn):
-        live = _live(person_id, merged_into)
-        for key in [email.lower(), *email_identifiers(email)]:
-            by_email.setdefault(key, set()).add(live)
+        return LinkReport()  # nothing a rule could match: spare the directory
+    people = directory(conn)
+    merged_into, by_email = people.merged_into, people.by_email
     names = [n for n in (_account_name(i, rules) for i in unknown) if n is not None]
-    known_ids = set(people_store.statuses(conn, names))
+    known_ids = {name for name in names if name in merged_into}
     report = LinkReport()
     wanted: dict[str, dict[str, str]] = {RULE_EMAIL: {}, RULE_ACCOUNT: {}}
     for identifier in unknown:

@@ -27,12 +27,12 @@ from sqlalchemy import Connection
 from proficio.capture.profile import Profile
 from proficio.events import StatementsStored
 from proficio.lrs.timestamps import iso_from_us
+from proficio.people.linking import holders_of
 from proficio.progress.engine import Change, EvidenceIncomplete, Partial, horizon, progress_of
 from proficio.progress.evidence import Evidence, facts_of, owners_of
 from proficio.progress.frameworks import Framework, compile_framework
 from proficio.progress.packing import pack, signature
 from proficio.storage import cohorts as cohort_store
-from proficio.storage import identities as identity_store
 from proficio.storage import progress as store
 from proficio.storage import statements as statement_store
 from proficio.storage.progress import (
@@ -93,7 +93,7 @@ class EvidenceRecorder:
         # Whose evidence changed, and from when: their history before that stands. Whose
         # evidence was dropped are judged whole (a partial judgement assumes evidence is only
         # ever added: `engine.Partial`).
-        owners = identity_store.owners(conn, sorted({key for key, _ in added + dropped}))
+        owners = holders_of(event, {key for key, _ in added + dropped})
         since: dict[str, int] = {}
         for key, at_us in added:
             person = owners.get(key)

@@ -60,11 +60,16 @@ class PgFlush:
         for attempt in (1, 2):
             try:
                 if self._conn is None:
-                    self._conn = self._engine.raw_connection()
+                    pooled = self._engine.raw_connection()
+                    conn: Any = pooled.driver_connection
+                    pooled.detach()  # its own connection: never handed to the writer's pool
+                    # The message's transaction is its one statement: one round trip, not
+                    # three (BEGIN, the message, COMMIT).
+                    conn.autocommit = True
+                    self._conn = conn
                 cursor = self._conn.cursor()
                 cursor.execute("SELECT pg_logical_emit_message(true, 'proficio', 'flush')")
                 cursor.close()
-                self._conn.commit()
                 return
             except Exception:
                 self.close()

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import Connection, bindparam, exists, insert, or_, select, update
+from sqlalchemy import Connection, exists, insert, or_, select, update
 
 from proficio.lrs.refs import RefKind
+from proficio.storage import rawsql
 from proficio.storage.schema import (
     REF_TABLES,
     identity_events,
@@ -42,20 +43,17 @@ class EventRow:
 
 _COLUMNS = tuple(person_identities.c[name] for name in IdentityRow.__slots__)
 
-# Built once, its values given at execution: a query built around a list of values keeps the
-# list in a reference cycle until the collector runs (an import's memory grew with them).
-_OWNERS = select(person_identities.c.identifier, person_identities.c.person_id).where(
-    person_identities.c.identifier.in_(bindparam("identifiers", expanding=True))
-)
-
 
 def owners(conn: Connection, identifiers: Sequence[str]) -> dict[str, str]:
-    """identifier -> person_id, for those of `identifiers` that are linked."""
+    """identifier -> person_id, for those of `identifiers` that are linked (run for every
+    group of statements the writer stores: on the driver's cursor, `rawsql`)."""
     found: dict[str, str] = {}
     for start in range(0, len(identifiers), 500):
-        chunk = list(identifiers[start : start + 500])
-        rows = conn.execute(_OWNERS, {"identifiers": chunk})
-        found.update({identifier: person for identifier, person in rows})
+        condition, params = rawsql.one_of(conn, "identifier", identifiers[start : start + 500])
+        sql = f"SELECT identifier, person_id FROM person_identities WHERE {condition}"
+        found.update(
+            {identifier: person for identifier, person in rawsql.execute(conn, sql, params)}
+        )
     return found
 
 

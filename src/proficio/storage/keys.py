@@ -19,6 +19,7 @@ from proficio.storage.writer import Tx
 
 _CACHE_LIMIT = 100_000
 _CHUNK = 500
+_VALUE = (("value", "text"),)
 
 
 class KeyCache:
@@ -87,13 +88,25 @@ def intern_keys(tx: Tx, cache: KeyCache, values: Iterable[str]) -> dict[str, int
     result, missing = _known(cache, values)
     if not missing:
         return result
-    found = _select_ids(conn, missing)
-    new = [v for v in missing if v not in found]
-    if new:
-        rawsql.insert_rows(
-            conn, "lrs_keys", (("value", "text"),), [(v,) for v in new], on_conflict_do_nothing=True
+    found: dict[str, int] = {}
+    if conn.dialect.name == "postgresql":
+        # A value this process has not cached is almost always new: insert first, and the
+        # new ids come back in the same round trip; read only the values that existed.
+        rows = [(v,) for v in missing]
+        inserted = rawsql.insert_rows(
+            conn, "lrs_keys", _VALUE, rows, on_conflict_do_nothing=True, returning="value, id"
         )
-        found.update(_select_ids(conn, new))
+        found.update({value: key_id for value, key_id in inserted})
+        existing = [v for v in missing if v not in found]
+        if existing:
+            found.update(_select_ids(conn, existing))
+    else:
+        found.update(_select_ids(conn, missing))
+        new = [v for v in missing if v not in found]
+        if new:
+            rows = [(v,) for v in new]
+            rawsql.insert_rows(conn, "lrs_keys", _VALUE, rows, on_conflict_do_nothing=True)
+            found.update(_select_ids(conn, new))
     tx.on_commit(lambda: cache.update(found))
     result.update(found)
     return result

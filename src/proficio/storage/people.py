@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, or_, select, update
 
+from proficio.storage import rawsql
 from proficio.storage.schema import people
 
 # The columns a roster sets, in this order.
@@ -49,24 +50,25 @@ def reports_of(conn: Connection, manager_ids: Sequence[str]) -> list[str]:
 
 def statuses(conn: Connection, person_ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
     """person_id -> (status, the person it was merged into), for the known ones."""
+    if not person_ids:
+        return {}
     c = people.c
     query = select(c.person_id, c.status, c.merged_into).where(c.person_id.in_(person_ids))
     return {person: (status, target) for person, status, target in conn.execute(query)}
 
 
-def emails(conn: Connection) -> list[tuple[str, str]]:
-    """(person_id, email) of everyone with an email."""
+def directory(conn: Connection) -> list[tuple[str, str | None, str | None]]:
+    """(person_id, email, the person it was merged into) of everyone."""
     c = people.c
-    return [
-        (p, e) for p, e in conn.execute(select(c.person_id, c.email).where(c.email.isnot(None)))
-    ]
+    query = select(c.person_id, c.email, c.merged_into)
+    return [(p, e, m) for p, e, m in conn.execute(query)]
 
 
-def merged(conn: Connection) -> list[tuple[str, str]]:
-    """(person_id, the person it was merged into) of every merged person."""
-    c = people.c
-    query = select(c.person_id, c.merged_into).where(c.merged_into.isnot(None))
-    return [(p, m) for p, m in conn.execute(query)]
+def directory_stamp(conn: Connection) -> tuple[int, int]:
+    """Changes whenever someone is added or changed: every change sets `updated_us` to now."""
+    sql = "SELECT count(*), COALESCE(max(updated_us), 0) FROM people"
+    ((count, newest),) = rawsql.execute(conn, sql)
+    return int(count), int(newest)
 
 
 PUBLIC_COLUMNS = ("person_id", *ROSTER_COLUMNS, "merged_into")

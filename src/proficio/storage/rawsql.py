@@ -72,6 +72,30 @@ def one_of(conn: Connection, column: str, values: Sequence[Any]) -> tuple[str, l
 _BINARY_ARRAY = {"jsonb": "text[]::jsonb[]", "varchar": "text[]::varchar[]"}
 
 
+def unnest(columns: Sequence[tuple[str, str]]) -> str:
+    """PostgreSQL: `unnest(...)` of one array parameter per (name, type) column, the rows
+    of an INSERT ... SELECT (`arrays` gives the parameters). The arrays go in binary (%b),
+    which spares psycopg escaping every element in Python."""
+    return "unnest({})".format(
+        ", ".join(f"%b::{_BINARY_ARRAY.get(t, t + '[]')}" for _, t in columns)
+    )
+
+
+def arrays(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
+    """The column arrays of `rows` (each `width` long), for `unnest`."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
+
+
+def execute_arrays(conn: Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """PostgreSQL: run `sql` (written with psycopg's placeholders, e.g. from `unnest`)."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
+    finally:
+        cursor.close()
+
+
 def insert_rows(
     conn: Connection,
     table: str,
@@ -96,17 +120,10 @@ def insert_rows(
     if on_conflict:
         conflict = f" {on_conflict}"
     if conn.dialect.name == "postgresql":
-        # %b: arrays go in binary, which spares psycopg escaping every element in Python.
-        arrays = ", ".join(f"%b::{_BINARY_ARRAY.get(t, t + '[]')}" for _, t in columns)
-        sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}){conflict}"
+        sql = f"INSERT INTO {table} ({names}) SELECT * FROM {unnest(columns)}{conflict}"
         if returning:
             sql += f" RETURNING {returning}"
-        cursor = conn.connection.cursor()
-        try:
-            cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
-            return [tuple(row) for row in cursor.fetchall()] if returning else []
-        finally:
-            cursor.close()
+        return execute_arrays(conn, sql, arrays(rows, len(columns)))
     if returning:
         raise ValueError("SQLite's executemany cannot return rows")
     marks = placeholders(len(columns))

@@ -88,6 +88,7 @@ _STATEMENT_COLUMNS = (
     ("is_voiding", "boolean"),
     ("target_id", "varchar"),
     ("body", "jsonb"),
+    ("timestamp_us", "bigint"),
 )
 _SELECT = (
     "SELECT seq, statement_id, stored_us, voided, is_voiding, target_id, {body} FROM statements"
@@ -99,21 +100,53 @@ def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
     return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]
 
 
-def _select_where(conn: Connection, column: str, values: Sequence[str]) -> list[StoredStatement]:
+def _select(conn: Connection, where: str, params: Sequence[Any]) -> list[StoredStatement]:
     body = "CAST(body AS TEXT)" if conn.dialect.name == "postgresql" else "body"
+    sql = _SELECT.format(body=body) + f" WHERE {where}"
+    return [
+        StoredStatement(seq, sid, stored, bool(voided), bool(voiding), target, text)
+        for seq, sid, stored, voided, voiding, target, text in rawsql.execute(conn, sql, params)
+    ]
+
+
+def _select_where(conn: Connection, column: str, values: Sequence[str]) -> list[StoredStatement]:
     found: list[StoredStatement] = []
     for chunk in _chunks(values):
         condition, params = rawsql.one_of(conn, column, chunk)
-        sql = _SELECT.format(body=body) + f" WHERE {condition}"
-        found += [
-            StoredStatement(seq, sid, stored, bool(voided), bool(voiding), target, text)
-            for seq, sid, stored, voided, voiding, target, text in rawsql.execute(conn, sql, params)
-        ]
+        found += _select(conn, condition, params)
     return found
 
 
 def get_statements(conn: Connection, statement_ids: Sequence[str]) -> dict[str, StoredStatement]:
     return {row.statement_id: row for row in _select_where(conn, "statement_id", statement_ids)}
+
+
+@dataclass(frozen=True, slots=True)
+class Surroundings:
+    """What storing new statements must know of the stored ones, read in one query."""
+
+    stored: dict[str, StoredStatement]  # statement id -> the statement stored under it
+    referrers: list[StoredStatement]  # statements whose object is a StatementRef to one of them
+
+
+def surroundings(
+    conn: Connection, statement_ids: Sequence[str], target_ids: Sequence[str]
+) -> Surroundings:
+    """The stored statements among `statement_ids` and `target_ids` (what new statements
+    target), and the stored statements that target one of `statement_ids`."""
+    wanted = list(dict.fromkeys([*statement_ids, *target_ids]))
+    if len(wanted) > _CHUNK or len(statement_ids) > _CHUNK:
+        stored = get_statements(conn, wanted)
+        return Surroundings(stored, referring_statements(conn, statement_ids))
+    by_id, by_id_params = rawsql.one_of(conn, "statement_id", wanted)
+    by_target, by_target_params = rawsql.one_of(conn, "target_id", statement_ids)
+    rows = _select(conn, f"{by_id} OR {by_target}", [*by_id_params, *by_target_params])
+    found = set(wanted)
+    referred = set(statement_ids)
+    return Surroundings(
+        stored={row.statement_id: row for row in rows if row.statement_id in found},
+        referrers=[row for row in rows if row.target_id in referred],
+    )
 
 
 def existing_ids(conn: Connection, statement_ids: Sequence[str]) -> set[str]:
@@ -146,22 +179,31 @@ def insert_statements(tx: Tx, cache: KeyCache, rows: Sequence[NewStatement]) -> 
         rawsql.insert_rows(
             conn,
             "statements",
-            (("seq", "bigint"), *_STATEMENT_COLUMNS, ("timestamp_us", "bigint")),
+            (("seq", "bigint"), *_STATEMENT_COLUMNS),
             [(seq, *row) for seq, row in zip(seqs, values, strict=True)],
         )
-    else:
-        numbered = dict(
-            rawsql.insert_rows(
-                conn,
-                "statements",
-                (*_STATEMENT_COLUMNS, ("timestamp_us", "bigint")),
-                values,
-                returning="statement_id, seq",
-            )
-        )
-        seqs = [numbered[r.statement_id] for r in rows]
-    add_refs(tx, cache, [(seq, r.refs) for seq, r in zip(seqs, rows, strict=True)], new=True)
-    return seqs
+        add_refs(tx, cache, [(seq, r.refs) for seq, r in zip(seqs, rows, strict=True)], new=True)
+        return seqs
+    # PostgreSQL: the statements and their references in one statement (one round trip);
+    # the references find their statement's new seq by its id.
+    ids = intern_keys(tx, cache, (key for r in rows for _, key in r.refs))
+    refs = sorted({(kind, ids[key], r.statement_id) for r in rows for kind, key in r.refs})
+    ref_columns = (("kind", "smallint"), ("key_id", "bigint"), ("statement_id", "varchar"))
+    sql = (
+        f"WITH new AS (INSERT INTO statements ({_names(_STATEMENT_COLUMNS)}) "
+        f"SELECT * FROM {rawsql.unnest(_STATEMENT_COLUMNS)} RETURNING statement_id, seq), "
+        "refs AS (INSERT INTO statement_refs (kind, key_id, seq) "
+        f"SELECT r.kind, r.key_id, new.seq FROM {rawsql.unnest(ref_columns)} "
+        "AS r(kind, key_id, statement_id) JOIN new USING (statement_id)) "
+        "SELECT statement_id, seq FROM new"
+    )
+    params = [*rawsql.arrays(values, len(_STATEMENT_COLUMNS)), *rawsql.arrays(refs, 3)]
+    numbered = dict(rawsql.execute_arrays(conn, sql, params))
+    return [numbered[r.statement_id] for r in rows]
+
+
+def _names(columns: Sequence[tuple[str, str]]) -> str:
+    return ", ".join(name for name, _ in columns)
 
 
 def add_refs(

@@ -241,11 +241,11 @@ def judge_cost(db: Path, people: int) -> dict[str, Any]:
     from proficio.capture.profile import Profile
     from proficio.clitools import open_database
     from proficio.progress.service import Frameworks, judge_people, now_us
-    from proficio.runtime import tune_gc
+    from proficio.runtime import tune_runtime
 
     frameworks = Frameworks(Profile())
     chosen = [f"P{p:06d}" for p in random.Random(7).sample(range(10_000), people)]
-    tune_gc()  # as the server's judging worker does
+    tune_runtime()  # as the server's judging worker does
 
     def one_round(conn: Any) -> float:
         at_us = now_us()

@@ -50,14 +50,14 @@ def _run_server(settings: Settings, *, before: Callable[[], None] | None = None)
     import uvicorn
 
     from proficio.app import create_app
-    from proficio.runtime import tune_gc
+    from proficio.runtime import tune_runtime
 
     with open_database(settings.database_url):
         pass  # migrations applied before the server accepts a request
     app = create_app(
         settings.model_copy(update={"migrate_on_start": False}), writer_start_method="spawn"
     )
-    tune_gc()
+    tune_runtime()
     if before is not None:
         before()
     click.echo(f"Proficio on http://{settings.host}:{settings.port} ({settings.database_url})")

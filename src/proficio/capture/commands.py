@@ -30,7 +30,7 @@ from proficio.errors import ProficioError
 from proficio.lrs.handlers import statement_subscribers
 from proficio.progress.judging import drain
 from proficio.progress.service import ensure_default_framework
-from proficio.runtime import tune_gc
+from proficio.runtime import tune_runtime
 from proficio.settings import Settings
 from proficio.storage.database import Database
 from proficio.storage.migrate import upgrade
@@ -79,7 +79,7 @@ def run_import(
         with database.transaction() as tx:
             ensure_default_framework(tx.conn, profile=job.profile)
         people = database.read_sync(People.load)
-        tune_gc()  # storing allocates millions of short-lived objects (`runtime`)
+        tune_runtime()  # storing allocates millions of short-lived objects (`runtime`)
         subscribers = statement_subscribers(account_home_pages=settings.account_home_pages)
         audit = partial(audit_import, database.engine, actor=f"cli:{getpass.getuser()}", kind=kind)
         try:

@@ -16,7 +16,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
 from typing import Any
 
-from proficio.runtime import tune_gc
+from proficio.runtime import tune_runtime
 
 _target: Any = None  # the worker's converter, set once per process
 
@@ -24,7 +24,7 @@ _target: Any = None  # the worker's converter, set once per process
 def _start(target: Any) -> None:
     global _target
     _target = target
-    tune_gc()
+    tune_runtime()
 
 
 def _call(method: str, chunk: Any, args: tuple[Any, ...]) -> Any:

@@ -27,7 +27,7 @@ from proficio.progress.judging import drain
 from proficio.progress.loading import load_and_audit
 from proficio.progress.plans import load_plans
 from proficio.progress.service import Frameworks, now_us, rebuild
-from proficio.runtime import tune_gc
+from proficio.runtime import tune_runtime
 from proficio.storage import progress as store
 from proficio.storage.database import Database
 
@@ -182,7 +182,7 @@ def progress_rebuild(from_statements: bool, db: str | None = None) -> None:
     profile = _profile(db)
     started = time.perf_counter()
     with open_database(db) as database, database.transaction() as tx:
-        tune_gc()  # judging allocates millions of short-lived objects (`runtime`)
+        tune_runtime()  # judging allocates millions of short-lived objects (`runtime`)
         frameworks = Frameworks(profile).current(tx.conn)
         people = rebuild(
             tx.conn, frameworks=frameworks, at_us=now_us(), from_statements=from_statements

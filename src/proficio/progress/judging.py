@@ -43,7 +43,7 @@ from proficio.progress.service import (
     now_us,
     write_judgement,
 )
-from proficio.runtime import tune_gc
+from proficio.runtime import tune_runtime
 from proficio.storage import progress as store
 from proficio.storage.database import Database
 from proficio.storage.writer import Writer
@@ -124,7 +124,7 @@ def judge_round(
 def _open(url: str, profile_namespace: str | None) -> tuple[Database, Frameworks]:
     profile = Profile(profile_namespace) if profile_namespace else Profile()
     opened = Database(url), Frameworks(profile)
-    tune_gc()
+    tune_runtime()
     return opened
 
 

@@ -26,7 +26,15 @@ SQLITE_PAGE_SIZE = 8192
 WRITE_OPTIONS = {"sqlite_immediate": True}
 
 
-def make_engine(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 4) -> Engine:
+def make_engine(
+    url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 4, prepare: bool = False
+) -> Engine:
+    """`prepare`: on PostgreSQL, let psycopg prepare a statement run often (after 5 runs),
+    for a writer whose statements are the same few inserts and key lookups. Otherwise every
+    query is planned for its own values: a prepared query is soon run with PostgreSQL's
+    generic plan, which for a statement filter is a bet on how common a verb or an agent
+    is; with the wrong bet (an agent with a few statements and the commonest verb) one GET
+    read every reference to the verb, 145 ms instead of 1 ms (docs/performance.md)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
 
@@ -55,7 +63,13 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args={} if prepare else {"prepare_threshold": None},
+    )
 
 
 def tune_writer(conn: Connection) -> None:

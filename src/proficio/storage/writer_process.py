@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, make_url
 
-from proficio.runtime import tune_gc
+from proficio.runtime import tune_runtime
 from proficio.storage.checkpoint import Checkpointer
 from proficio.storage.database import (
     WRITE_OPTIONS,
@@ -72,7 +72,7 @@ def writer_main(
         on_disk = path not in ("", ":memory:")
         wal_sync = WalSync(path) if sqlite_synchronous == "FULL" and on_disk else None
         synchronous = "NORMAL" if wal_sync is not None else sqlite_synchronous
-        engine = make_engine(url, sqlite_synchronous=synchronous, pool_size=1)
+        engine = make_engine(url, sqlite_synchronous=synchronous, pool_size=1, prepare=True)
         sync: Callable[[], None] | None = wal_sync
         if engine.dialect.name == "postgresql":
             sync = PgFlush(engine)
@@ -80,7 +80,7 @@ def writer_main(
     except Exception as exc:
         pipe.send(group_failure(exc))
         return
-    tune_gc()
+    tune_runtime()
     pipe.send("ready")
     replies = Replies(pipe, sync=sync, failure=group_failure)
     checkpointer = Checkpointer(engine) if engine.dialect.name == "sqlite" else None

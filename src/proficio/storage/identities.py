@@ -51,9 +51,8 @@ def owners(conn: Connection, identifiers: Sequence[str]) -> dict[str, str]:
     for start in range(0, len(identifiers), 500):
         condition, params = rawsql.one_of(conn, "identifier", identifiers[start : start + 500])
         sql = f"SELECT identifier, person_id FROM person_identities WHERE {condition}"
-        found.update(
-            {identifier: person for identifier, person in rawsql.execute(conn, sql, params)}
-        )
+        rows = rawsql.execute(conn, sql, params)
+        found.update((identifier, person) for identifier, person in rows)
     return found
 
 

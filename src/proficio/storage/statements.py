@@ -184,26 +184,27 @@ def insert_statements(tx: Tx, cache: KeyCache, rows: Sequence[NewStatement]) -> 
         )
         add_refs(tx, cache, [(seq, r.refs) for seq, r in zip(seqs, rows, strict=True)], new=True)
         return seqs
-    # PostgreSQL: the statements and their references in one statement (one round trip);
-    # the references find their statement's new seq by its id.
     ids = intern_keys(tx, cache, (key for r in rows for _, key in r.refs))
     refs = sorted({(kind, ids[key], r.statement_id) for r in rows for kind, key in r.refs})
-    ref_columns = (("kind", "smallint"), ("key_id", "bigint"), ("statement_id", "varchar"))
-    sql = (
-        f"WITH new AS (INSERT INTO statements ({_names(_STATEMENT_COLUMNS)}) "
-        f"SELECT * FROM {rawsql.unnest(_STATEMENT_COLUMNS)} RETURNING statement_id, seq), "
-        "refs AS (INSERT INTO statement_refs (kind, key_id, seq) "
-        f"SELECT r.kind, r.key_id, new.seq FROM {rawsql.unnest(ref_columns)} "
-        "AS r(kind, key_id, statement_id) JOIN new USING (statement_id)) "
-        "SELECT statement_id, seq FROM new"
-    )
     params = [*rawsql.arrays(values, len(_STATEMENT_COLUMNS)), *rawsql.arrays(refs, 3)]
-    numbered = dict(rawsql.execute_arrays(conn, sql, params))
+    numbered = dict(rawsql.execute_arrays(conn, _PG_INSERT_WITH_REFS, params))
     return [numbered[r.statement_id] for r in rows]
 
 
-def _names(columns: Sequence[tuple[str, str]]) -> str:
-    return ", ".join(name for name, _ in columns)
+# PostgreSQL: statements and their references in one statement (one round trip); each
+# reference (kind, key id, statement id) finds its statement's new seq by the id.
+_PG_INSERT_WITH_REFS = (
+    "WITH new AS (INSERT INTO statements ({names}) SELECT * FROM {rows} "
+    "RETURNING statement_id, seq), "
+    "refs AS (INSERT INTO statement_refs (kind, key_id, seq) "
+    "SELECT r.kind, r.key_id, new.seq FROM {refs} AS r(kind, key_id, statement_id) "
+    "JOIN new USING (statement_id)) "
+    "SELECT statement_id, seq FROM new"
+).format(
+    names=", ".join(name for name, _ in _STATEMENT_COLUMNS),
+    rows=rawsql.unnest(_STATEMENT_COLUMNS),
+    refs=rawsql.unnest((("kind", "smallint"), ("key_id", "bigint"), ("statement_id", "varchar"))),
+)
 
 
 def add_refs(

@@ -4,6 +4,7 @@ the commits durable (`storage.durability`): the WAL file, a PostgreSQL WAL flush
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import threading
 from pathlib import Path
@@ -144,6 +145,12 @@ def test_a_postgres_flush_makes_every_earlier_asynchronous_commit_durable(
             ).scalar()
             conn.commit()
             assert durable
+            # The flush commits each message on its own (autocommit): its connection must
+            # never be handed out by the pool, where the writer would commit each statement
+            # apart (the pool has room for a second connection: one more than `pool_size`).
+            gc.collect()
+            with engine.connect() as other:
+                assert other.connection.driver_connection.autocommit is False
             # An outage ends the flush's connection: the next flush opens another.
             conn.execute(
                 text(
@@ -153,12 +160,6 @@ def test_a_postgres_flush_makes_every_earlier_asynchronous_commit_durable(
             )
             conn.commit()
             flush()
-        flush.close()
-        # The flush commits each message on its own (autocommit): a connection that went
-        # back to the pool that way would commit each of the writer's statements apart.
-        for _ in range(2):
-            with engine.connect() as conn:
-                assert conn.connection.driver_connection.autocommit is False
     finally:
         flush.close()
         engine.dispose()

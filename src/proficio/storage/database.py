@@ -76,7 +76,11 @@ def tune_writer(conn: Connection) -> None:
     if conn.dialect.name == "sqlite":
         # The writer walks the reference index on every insert: keep its pages cached.
         conn.exec_driver_sql(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
-        conn.commit()
+    else:
+        # Commits do not wait for the disk: the writer's replies thread makes them durable
+        # before answering (`durability.PgFlush`).
+        conn.exec_driver_sql("SET synchronous_commit = off")
+    conn.commit()
 
 
 WRITER_CACHE_KIB = 8 * 1024

@@ -19,12 +19,7 @@ def _for(conn: Connection, sql: str) -> str:
 
 
 def execute(conn: Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute(_for(conn, sql), tuple(params))
-        return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
-    finally:
-        cursor.close()
+    return execute_native(conn, _for(conn, sql), tuple(params))
 
 
 def execute_query(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
@@ -86,8 +81,9 @@ def arrays(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
     return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
 
 
-def execute_arrays(conn: Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """PostgreSQL: run `sql` (written with psycopg's placeholders, e.g. from `unnest`)."""
+def execute_native(conn: Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Run `sql` written with the driver's own placeholders (psycopg's `%s`, and `%b` from
+    `unnest`); the rows it returns, if any."""
     cursor = conn.connection.cursor()
     try:
         cursor.execute(sql, params)
@@ -123,7 +119,7 @@ def insert_rows(
         sql = f"INSERT INTO {table} ({names}) SELECT * FROM {unnest(columns)}{conflict}"
         if returning:
             sql += f" RETURNING {returning}"
-        return execute_arrays(conn, sql, arrays(rows, len(columns)))
+        return execute_native(conn, sql, arrays(rows, len(columns)))
     if returning:
         raise ValueError("SQLite's executemany cannot return rows")
     marks = placeholders(len(columns))

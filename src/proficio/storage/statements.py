@@ -187,7 +187,7 @@ def insert_statements(tx: Tx, cache: KeyCache, rows: Sequence[NewStatement]) -> 
     ids = intern_keys(tx, cache, (key for r in rows for _, key in r.refs))
     refs = sorted({(kind, ids[key], r.statement_id) for r in rows for kind, key in r.refs})
     params = [*rawsql.arrays(values, len(_STATEMENT_COLUMNS)), *rawsql.arrays(refs, 3)]
-    numbered = dict(rawsql.execute_arrays(conn, _PG_INSERT_WITH_REFS, params))
+    numbered = dict(rawsql.execute_native(conn, _PG_INSERT_WITH_REFS, params))
     return [numbered[r.statement_id] for r in rows]
 
 

@@ -107,9 +107,6 @@ def writer_main(
             if conn is None:
                 conn = engine.connect().execution_options(**WRITE_OPTIONS)
                 tune_writer(conn)
-                if engine.dialect.name == "postgresql":  # PgFlush makes the commits durable
-                    conn.exec_driver_sql("SET synchronous_commit = off")
-                    conn.commit()
                 if checkpointer is not None:
                     Checkpointer.tune(conn)
             tx = Tx(conn)

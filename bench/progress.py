@@ -367,7 +367,8 @@ def lag_run(cache: Path, args: argparse.Namespace, *, interval: float) -> dict[s
         with contextlib.closing(sqlite3.connect(cache)) as conn:  # all of it in the main file
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         shutil.copyfile(cache, db)
-        proficio("progress", "refresh", "--db", str(db))  # nobody due at the start
+        # Judged afresh by this version (tallies included), nobody due at the start.
+        proficio("progress", "rebuild", "--db", str(db))
         key, secret = create_credential(str(db))
         env = {"PROFICIO_PROGRESS_INTERVAL_SECONDS": str(interval)}
         server = Server(str(db), RESULTS / f"progress-lag-{interval:g}s.server.log", env=env)

@@ -28,7 +28,12 @@ from proficio.progress.service import (
 )
 from proficio.storage import progress as progress_store
 from proficio.storage.database import Database
-from proficio.storage.schema import person_identities, progress_evidence, progress_queue
+from proficio.storage.schema import (
+    person_identities,
+    progress_evidence,
+    progress_queue,
+    statements,
+)
 from proficio.storage.writer import Writer
 from tests.test_progress_rebuild import AUTHORITY, DAY_US, HOME, PROFILE, T_US, _reset, _state
 from tests.test_progress_rebuild import _statement as make_statement
@@ -249,6 +254,11 @@ def test_a_persons_evidence_is_found_through_their_statements_and_is_theirs_alon
         )
         found = progress_store.evidence_of_people(conn, ["E1", "E2", "E3"])
         everyone = dict(progress_store.all_evidence(conn))
+        group_seq = conn.execute(
+            select(statements.c.seq).where(statements.c.statement_id == group["id"])
+        ).scalar_one()
+        # From a statement seq on (the tallies' read): E1's from the Group statement's.
+        fresh = progress_store.new_evidence_of_people(conn, {"E1": group_seq, "E2": 1, "E3": 1})
     expected: dict[str, set[tuple[str, str]]] = {}
     for key, statement_id in stored:
         expected.setdefault(held[key], set()).add((key, statement_id))
@@ -265,6 +275,8 @@ def test_a_persons_evidence_is_found_through_their_statements_and_is_theirs_alon
         assert len(rows) == len(expected[person])  # nothing twice
         assert {(key, statement_id) for key, statement_id, _, _ in rows} == expected[person]
         assert sorted(everyone[person]) == sorted(rows)
+        newer = [row for row in rows if person != "E1" or row[1] != own["id"]]
+        assert sorted(fresh[person]) == sorted(newer)
 
 
 def _three_at_awareness(database: Database) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import Counter
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -19,12 +20,16 @@ from proficio.people.directory import apply_roster
 from proficio.people.identities import link_identifier, person_of, split_identifiers
 from proficio.people.roster import RosterRow
 from proficio.progress.service import (
+    REFRESH_BATCH,
     Frameworks,
     default_framework_document,
+    judge_due,
     load_framework,
     rebuild,
     refresh_due,
+    write_judgement,
 )
+from proficio.storage import progress as store
 from proficio.storage.database import Database
 from proficio.storage.schema import (
     metadata,
@@ -46,14 +51,17 @@ STRAY = "mailto:stray@example.org"
 _KINDS = ("module", "quiz", "use", "unapproved", "survey", "apply", "observe", "exercise", "help")
 
 
-def _statement(kind: str, who: str, day: int, value: int) -> dict[str, Any]:
+def _statement(
+    kind: str, who: str, day: int, value: int, *, before: dt.datetime = T
+) -> dict[str, Any]:
+    """`day` days and `value` minutes before `before`."""
     actor: dict[str, Any] = (
         {"mbox": STRAY} if who == "stray" else {"account": {"homePage": HOME, "name": who}}
     )
     body: dict[str, Any] = {
         "id": str(uuid.uuid4()),
         "actor": {"objectType": "Agent", **actor},
-        "timestamp": (T - dt.timedelta(days=day, minutes=value)).isoformat(),
+        "timestamp": (before - dt.timedelta(days=day, minutes=value)).isoformat(),
     }
 
     def on(verb: str, path: str, type_: str) -> None:
@@ -118,9 +126,19 @@ bundle = st.tuples(
     st.integers(0, 120),
     st.integers(0, 9),
 )
+# A statement dated just before the next judgement, after the last: what a live stream sends,
+# judged from tallies when no level moves (`progress.tallies`).
+fresh = st.tuples(
+    st.just("fresh"),
+    st.sampled_from(_KINDS),
+    st.sampled_from(["E1", "E2", "E3", "stray"]),
+    st.integers(1, 600),
+)
 event = st.one_of(
     statement,
     bundle,
+    fresh,
+    fresh,
     st.tuples(st.just("void"), st.integers(0, 10_000)),
     st.tuples(st.just("link"), st.sampled_from(["E1", "E2"])),
     st.tuples(st.just("commit")),
@@ -191,7 +209,9 @@ def move_stray(conn: Any, *, to_person: str) -> None:
         )
 
 
-def _run(database: Database, events: list[tuple[Any, ...]]) -> None:
+def _run(database: Database, events: list[tuple[Any, ...]], counts: Counter[str]) -> None:
+    """Store the stream, judging everyone due at each commit as the server's rounds do;
+    `counts`: people judged, and of them judged from tallies."""
     frameworks = Frameworks(PROFILE)
     handler = statement_handler(
         skip_stored=True, subscribers=statement_subscribers(account_home_pages=(HOME,))
@@ -202,7 +222,8 @@ def _run(database: Database, events: list[tuple[Any, ...]]) -> None:
     # Judged at moments a few days apart, the last one T (when the rebuild judges): levels
     # judged earlier continue from where they were, and evidence ages out in between.
     commits = 1 + sum(1 for step in steps if step[0] in ("commit", "link"))
-    clock = iter(range(T_US - (commits - 1) * 3 * DAY_US, T_US + 1, 3 * DAY_US))
+    moments = list(range(T_US - (commits - 1) * 3 * DAY_US, T_US + 1, 3 * DAY_US))
+    done = [0]  # commits so far: `moments[done[0]]` is the next judgement's
 
     def commit() -> None:
         if pending:
@@ -214,14 +235,24 @@ def _run(database: Database, events: list[tuple[Any, ...]]) -> None:
                 assert isinstance(outcome, list), outcome
             stored.extend(p["id"] for p in pending if not p["verb"]["id"].endswith("voided"))
             pending.clear()
-        at_us = next(clock)
+        at_us = moments[done[0]]
+        done[0] += 1
         with database.transaction() as tx:
-            while refresh_due(tx.conn, frameworks=frameworks.current(tx.conn), at_us=at_us):
-                pass
+            store.lock_judging(tx.conn)
+            while judgement := judge_due(
+                tx.conn, frameworks=frameworks.current(tx.conn), at_us=at_us, limit=REFRESH_BATCH
+            ):
+                write_judgement(tx.conn, judgement, now_us=at_us)
+                counts["judged"] += len(judgement.diff.person_ids)
+                counts["from_tallies"] += judgement.diff.from_tallies
 
     for item in steps:
         if item[0] == "statement":
             pending.append(_statement(*item[1:]))
+        elif item[0] == "fresh":
+            _, kind, who, minutes = item
+            when = dt.datetime.fromtimestamp(moments[done[0]] / 1e6, tz=dt.UTC)
+            pending.append(_statement(kind, who, 0, minutes, before=when))
         elif item[0] == "void" and stored:
             target = stored.pop(item[1] % len(stored))
             pending.append(
@@ -241,8 +272,13 @@ def _run(database: Database, events: list[tuple[Any, ...]]) -> None:
     commit()
 
 
-def test_incremental_levels_equal_a_rebuild_from_the_statements(db: Database) -> None:
+def _check_against_rebuild(
+    database: Database, strategy: st.SearchStrategy[list[tuple[Any, ...]]]
+) -> Counter[str]:
+    """Run `strategy`'s streams, each compared with a rebuild; returns how many judgements
+    there were, of them how many from tallies, and which tables the streams filled."""
     examples = int(__import__("os").environ.get("EXAMPLES", "30"))
+    counts: Counter[str] = Counter()
 
     @settings(
         max_examples=examples,
@@ -250,23 +286,62 @@ def test_incremental_levels_equal_a_rebuild_from_the_statements(db: Database) ->
         suppress_health_check=[HealthCheck.too_slow],
         database=None,
     )
-    @given(st.lists(event, min_size=10, max_size=80))
+    @given(strategy)
     def check(events: list[tuple[Any, ...]]) -> None:
         _reset(database)
-        _run(database, events)
+        _run(database, events, counts)
         incremental = _state(database)
-        seen.update(k for k, v in incremental.items() if v)
+        counts.update(f"filled {k}" for k, v in incremental.items() if v)
         with database.transaction() as tx:
             frameworks = Frameworks(PROFILE).current(tx.conn)
             rebuild(tx.conn, frameworks=frameworks, at_us=T_US, from_statements=True)
         assert _state(database) == incremental
 
-    seen: set[str] = set()
-    database = db  # one migrated database; each example empties it (`_reset`)
     check()
+    return counts
+
+
+def test_incremental_levels_equal_a_rebuild_from_the_statements(db: Database) -> None:
+    counts = _check_against_rebuild(db, st.lists(event, min_size=10, max_size=80))
     # The streams reached levels, changed them and scheduled looks again: the property was
-    # tested on something.
-    assert seen == {"progress_levels", "progress_changes", "progress_summaries", "progress_people"}
+    # tested on something. Some judgements were made from tallies, most by the engine.
+    for table in ("progress_levels", "progress_changes", "progress_summaries", "progress_people"):
+        assert counts[f"filled {table}"], table
+    assert 0 < counts["from_tallies"] < counts["judged"] // 2, counts
+
+
+def test_a_live_stream_judged_from_tallies_equals_a_rebuild(db: Database) -> None:
+    """Statements dated between judgements, as a live stream sends them: most judgements are
+    made from tallies, and those where a level moves by the engine."""
+    live = st.one_of(fresh, fresh, fresh, fresh, st.tuples(st.just("commit")))
+    counts = _check_against_rebuild(db, st.lists(live, min_size=10, max_size=80))
+    assert counts["judged"] // 10 < counts["from_tallies"] < counts["judged"], counts
+
+
+def test_a_use_that_reaches_a_level_is_judged_by_the_engine(db: Database) -> None:
+    """Judged from tallies while nothing moves; the use that makes three in fourteen days
+    raises the level (Confidence on approved tools), which tallies leave to the engine, and
+    a use that ages out lowers it again, on the day it does."""
+    database = db
+    _reset(database)
+    awareness = [("fresh", "module", "E1", 10), ("fresh", "quiz", "E1", 11)]
+    confident = [("fresh", "survey", "E1", 3)]  # understands approved tools: 5
+    use = [("fresh", "use", "E1", 5), ("commit",)]
+    counts: Counter[str] = Counter()
+    _run(
+        database,
+        [*awareness, *confident, ("commit",), *use, *use, *use, *[("commit",)] * 4],
+        counts,
+    )
+    with database.engine.connect() as conn:
+        changes = store.changes_of(conn, ["E1"], competency_id="approved-tools")
+    assert [(c.from_level, c.to_level) for c in changes] == [(0, 1), (1, 2), (2, 1)]
+    assert counts["from_tallies"] == 2, counts  # the first two uses
+    incremental = _state(database)
+    with database.transaction() as tx:
+        frameworks = Frameworks(PROFILE).current(tx.conn)
+        rebuild(tx.conn, frameworks=frameworks, at_us=T_US, from_statements=True)
+    assert _state(database) == incremental
 
 
 def test_the_property_can_fail_when_a_path_skips_a_person(db: Database) -> None:
@@ -274,7 +349,8 @@ def test_the_property_can_fail_when_a_path_skips_a_person(db: Database) -> None:
     a rebuild gives after it."""
     database = db
     _reset(database)
-    _run(database, [("statement", "module", "E1", 3, 0), ("statement", "quiz", "E1", 3, 1)])
+    events = [("statement", "module", "E1", 3, 0), ("statement", "quiz", "E1", 3, 1)]
+    _run(database, events, Counter())
     with database.transaction() as tx:
         tx.conn.execute(progress_levels.delete())
     damaged = _state(database)

@@ -399,6 +399,30 @@ def test_migration_0011_keeps_every_ref_both_ways(database_url: str) -> None:
     assert diff == []
 
 
+def test_migration_0012_adds_tallies_and_queue_seqs_both_ways(database_url: str) -> None:
+    """0012 adds `progress_people.tally` and `progress_queue.since_seq`; its downgrade drops
+    them and keeps the rows."""
+    people = text("SELECT person_id, evaluated_us, next_check_us FROM progress_people")
+    database = Database(database_url)
+    try:
+        upgrade(database.engine)
+        with database.engine.begin() as conn:
+            conn.execute(text("INSERT INTO progress_people VALUES ('p1', 5, 9, '{}')"))
+            conn.execute(text("INSERT INTO progress_queue VALUES ('p1', 1, 2, 3, 4)"))
+        downgrade(database.engine, "0011")
+        with database.engine.connect() as conn:
+            down = [tuple(r) for r in conn.execute(people)]
+            queued = [tuple(r) for r in conn.execute(text("SELECT * FROM progress_queue"))]
+        upgrade(database.engine)
+        with database.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    finally:
+        database.close()
+    assert down == [("p1", 5, 9)]
+    assert queued == [("p1", 1, 2, 3)]
+    assert diff == []
+
+
 def test_close_waits_for_a_read_whose_caller_was_cancelled(database_url: str) -> None:
     """A server stopping cancels its background loop while one of its reads still runs in a
     worker thread: closing the database waits for that read to give its connection back

@@ -18,6 +18,7 @@ from typing import Any
 from proficio.progress.evidence import Evidence
 from proficio.progress.frameworks import Competency, Framework
 from proficio.progress.rules import DAY_US, Facts, Outcome, evaluate, holds
+from proficio.progress.tallies import Entry, entry_of
 
 # A rise after a stretch this long without evidence for the competency (since the level last
 # rose) is a re-engagement.
@@ -52,6 +53,7 @@ class Progress:
     states: tuple[State, ...]
     changes: tuple[Change, ...]
     next_check_us: int | None  # when a level may change without new evidence
+    tally: Entry  # what the next judgement may start from (`tallies`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +142,8 @@ def progress_of(
         changes += history
         if next_us is not None:
             upcoming.append(next_us)
-    return Progress(tuple(states), tuple(changes), min(upcoming, default=None))
+    tally = entry_of(framework, facts, now_us)
+    return Progress(tuple(states), tuple(changes), min(upcoming, default=None), tally)
 
 
 def _competency(

@@ -197,7 +197,15 @@ def _judgement(
     at_us: int,
 ) -> Judgement:
     starts = {person: due.starts[person] for person in people}
-    diff = judge_people(conn, person_ids=people, frameworks=frameworks, at_us=at_us, starts=starts)
+    from_seq = {person: due.from_seq[person] for person in people if person in due.from_seq}
+    diff = judge_people(
+        conn,
+        person_ids=people,
+        frameworks=frameworks,
+        at_us=at_us,
+        starts=starts,
+        from_seq=from_seq,
+    )
     return Judgement(diff, {p: due.queued[p] for p in people if p in due.queued})
 
 

@@ -28,6 +28,7 @@ from proficio.capture.profile import Profile
 from proficio.events import StatementsStored
 from proficio.lrs.timestamps import iso_from_us
 from proficio.people.linking import holders_of
+from proficio.progress import tallies
 from proficio.progress.engine import Change, EvidenceIncomplete, Partial, horizon, progress_of
 from proficio.progress.evidence import Evidence, facts_of, owners_of
 from proficio.progress.frameworks import Framework, compile_framework
@@ -40,6 +41,7 @@ from proficio.storage.progress import (
     EvidenceRow,
     LevelRow,
     NewEvidenceRow,
+    ScheduleRow,
     SummaryRow,
 )
 from proficio.storage.writer import Handler, Tx
@@ -88,22 +90,23 @@ class EvidenceRecorder:
             facts = p.evidence_facts if p.evidence_facts is not None else facts_of(p.body())
             rows += [(key, p.statement_id, at_us, facts, p.seq) for key in p.actor_keys]
         store.insert_evidence(conn, rows)
-        added = [(key, at_us) for key, _, at_us, _, _ in rows]
         dropped = store.delete_evidence(conn, sorted(voided)) if voided else []
         # Whose evidence changed, and from when: their history before that stands. Whose
         # evidence was dropped are judged whole (a partial judgement assumes evidence is only
         # ever added: `engine.Partial`).
-        owners = holders_of(event, {key for key, _ in added + dropped})
+        owners = holders_of(event, {row[0] for row in rows} | {key for key, _ in dropped})
         since: dict[str, int] = {}
-        for key, at_us in added:
+        since_seq: dict[str, int] = {}
+        for key, _, at_us, _, seq in rows:
             person = owners.get(key)
             if person is not None:
                 since[person] = min(at_us, since.get(person, at_us))
+                since_seq[person] = min(seq, since_seq.get(person, seq))
         whole = {owners[key] for key, _ in dropped if key in owners}
         people = sorted(since.keys() | whole)
         if people:
             since = {person: at_us for person, at_us in since.items() if person not in whole}
-            store.queue_people(conn, people, now_us=now_us(), since=since)
+            store.queue_people(conn, people, now_us=now_us(), since=since, since_seq=since_seq)
 
 
 class _Judged:
@@ -113,7 +116,7 @@ class _Judged:
         self.levels: list[LevelRow] = []
         self.changes: list[ChangeRow] = []
         self.summaries: list[SummaryRow] = []
-        self.schedule: list[tuple[str, int, int | None]] = []
+        self.schedule: list[ScheduleRow] = []
 
     def extend(self, other: _Judged) -> None:
         self.levels += other.levels
@@ -137,14 +140,31 @@ def judge_people(
     frameworks: list[Framework],
     at_us: int,
     starts: dict[str, int | None] | None = None,
+    from_seq: dict[str, int] | None = None,
 ) -> store.ProgressDiff:
     """Judge these people's levels again from their evidence now, from the moment in `starts`
     on when it names one (the history before it stands), else all of it; returns what to
-    write, without writing. Reads only the evidence that `engine.horizon` says a judgement
-    from a person's start needs."""
+    write, without writing. Those whose only news is evidence from the statement seq in
+    `from_seq` on, dated after their last judgement, are judged from their tallies when that
+    settles it (`tallies.advance`); the others by the engine, reading only the evidence that
+    `engine.horizon` says a judgement from their start needs."""
     starts = starts or {}
+    quick = _judge_from_tallies(conn, person_ids, frameworks, at_us, starts, from_seq or {})
+    rest = [person for person in person_ids if person not in quick.evaluated]
+    if not rest:
+        return quick
+    return store.merge_diffs(quick, _judge_by_engine(conn, rest, frameworks, at_us, starts))
+
+
+def _judge_by_engine(
+    conn: Connection,
+    person_ids: Sequence[str],
+    frameworks: list[Framework],
+    at_us: int,
+    starts: dict[str, int | None],
+) -> store.ProgressDiff:
     stored = store.stored_progress(conn, person_ids)
-    partial = {p: start for p, start in starts.items() if start is not None}
+    partial = {p: start for p in person_ids if (start := starts.get(p)) is not None}
     reach = horizon(frameworks)
     if reach is None:
         bounds: dict[str, int] = {}
@@ -181,6 +201,100 @@ def judge_people(
         except EvidenceIncomplete:  # a rise needs to know how long they were silent before
             judge(store.evidence_of_people(conn, [person_id])[person_id], judged)
     return store.progress_diff(stored, person_ids, **judged.rows())
+
+
+def _judge_from_tallies(
+    conn: Connection,
+    person_ids: Sequence[str],
+    frameworks: list[Framework],
+    at_us: int,
+    starts: dict[str, int | None],
+    from_seq: dict[str, int],
+) -> store.ProgressDiff:
+    """Those of `person_ids` whose new evidence leaves every level where it was, judged from
+    the tallies their last judgement left (`tallies.advance`): the diff names only them.
+
+    Taken only when nothing else could have changed since that judgement at `then`: they
+    were queued for evidence alone (`from_seq`), all of it dated after `then` (their start is
+    just after it), and nothing was due in between (`next_check_us`)."""
+    assessed = [framework for framework in frameworks if framework.assessed]
+    ids = {framework.id for framework in assessed}
+    candidates: dict[str, tuple[int, dict[str, tallies.Entry]]] = {}
+    for person, (then, next_check, tally) in store.judged_people(
+        conn, [p for p in person_ids if p in from_seq]
+    ).items():
+        if starts.get(person) != then + 1 or (next_check is not None and next_check <= at_us):
+            continue
+        entries = tallies.decode(tally, at_us=then)
+        if entries is not None and entries.keys() == ids:
+            candidates[person] = then, entries
+    advanced: dict[str, list[tuple[str, tallies.Advanced]]] = {}
+    fresh = store.new_evidence_of_people(conn, {p: from_seq[p] for p in candidates})
+    for person, (then, entries) in candidates.items():
+        new = [e for e in person_evidence(fresh[person]) if e.at_us > then]
+        if any(e.at_us > at_us for e in new):
+            continue  # dated later than now: the engine's to schedule
+        results = []
+        for framework in assessed:
+            result = tallies.advance(
+                framework, entries[framework.id], new, then_us=then, now_us=at_us
+            )
+            if result is None:
+                break
+            results.append((framework.id, result))
+        else:
+            advanced[person] = results
+    return _tally_diff(conn, advanced, {p: candidates[p][0] for p in advanced}, at_us)
+
+
+def _tally_diff(
+    conn: Connection,
+    advanced: dict[str, list[tuple[str, tallies.Advanced]]],
+    then: dict[str, int],
+    at_us: int,
+) -> store.ProgressDiff:
+    """What judging `advanced` from their tallies writes: the newest evidence of the
+    competencies touched, and the schedule and tally. One whose level rows are not all there
+    is left out (and judged by the engine)."""
+    touched = sorted(p for p, results in advanced.items() if any(r.latest for _, r in results))
+    stored = store.level_values(conn, touched)
+    upcoming = baselines(conn, sorted(advanced), at_us=at_us, upcoming=True)
+    levels: list[store.Row] = []
+    schedule: list[ScheduleRow] = []
+    judged: dict[str, int] = {}
+    for person, results in advanced.items():
+        mine = _newest_evidence(person, results, stored)
+        if mine is None:
+            continue
+        levels += mine
+        moments = [r.next_us for _, r in results if r.next_us is not None]
+        if person in upcoming:
+            moments.append(upcoming[person])
+        tally = tallies.encode(at_us, {framework_id: r.entry for framework_id, r in results})
+        schedule.append((person, at_us, min(moments, default=None), tally))
+        judged[person] = then[person]
+    return store.tally_diff(levels, schedule, evaluated=judged)
+
+
+_LAST_EVIDENCE = LevelRow.__slots__.index("last_evidence_us")
+
+
+def _newest_evidence(
+    person: str,
+    results: list[tuple[str, tallies.Advanced]],
+    stored: dict[tuple[str, str, str], store.Row],
+) -> list[store.Row] | None:
+    """The level rows whose latest evidence is newer now; None when one is not stored."""
+    rows = []
+    for framework_id, result in results:
+        for competency_id, newest in result.latest.items():
+            row = stored.get((person, framework_id, competency_id))
+            if row is None:
+                return None
+            last = row[_LAST_EVIDENCE]
+            if last is None or newest > last:
+                rows.append((*row[:_LAST_EVIDENCE], newest, *row[_LAST_EVIDENCE + 1 :]))
+    return rows
 
 
 def _latest_evidence(stored: store.StoredProgress) -> dict[str, dict[str, Any]]:
@@ -289,6 +403,7 @@ def _judge(
         return  # no evidence: no level anywhere, and nothing to look at again
     evidence = person_evidence(rows)
     upcoming = [next_start_us] if next_start_us is not None else []
+    entries: dict[str, tallies.Entry] = {}
     mine = _Judged()
     for framework in frameworks:
         if not framework.assessed:
@@ -348,7 +463,9 @@ def _judge(
         ]
         if progress.next_check_us is not None:
             upcoming.append(progress.next_check_us)
-    mine.schedule.append((person_id, at_us, min(upcoming, default=None)))
+        entries[framework.id] = progress.tally
+    tally = tallies.encode(at_us, entries)
+    mine.schedule.append((person_id, at_us, min(upcoming, default=None), tally))
     judged.extend(mine)
 
 
@@ -435,7 +552,12 @@ def judge_due(
     if not due.starts:
         return None
     diff = judge_people(
-        conn, person_ids=sorted(due.starts), frameworks=frameworks, at_us=at_us, starts=due.starts
+        conn,
+        person_ids=sorted(due.starts),
+        frameworks=frameworks,
+        at_us=at_us,
+        starts=due.starts,
+        from_seq=due.from_seq,
     )
     return Judgement(diff, due.queued)
 

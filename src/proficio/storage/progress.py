@@ -4,7 +4,7 @@ again, frameworks and plans. No rules here (`proficio.progress` has them)."""
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -36,6 +36,9 @@ EvidenceRow = tuple[str, str, int, str]  # actor_key, statement_id, at_us, facts
 NewEvidenceRow = tuple[str, str, int, str, int]  # and the statement's seq
 # person, framework, signature, levels, baselines, regressed, reached, changed_us
 SummaryRow = tuple[str, str, str, str, str, str, str, int | None]
+Row = tuple[Any, ...]
+# person, evaluated_us, next_check_us, tally (`progress.tallies`)
+ScheduleRow = tuple[str, int, int | None, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,16 +148,9 @@ def _read_evidence(
     0010): a person's evidence is found through their identifiers' keys and the statements
     indexed under those as their actor. In two queries, so neither database's planner can
     start from the refs of every actor."""
-    held = rawsql.execute(
-        conn,
-        "SELECT i.identifier, i.person_id, k.id FROM person_identities i "
-        "JOIN lrs_keys k ON k.value = i.identifier "
-        f"WHERE i.person_id IN ({rawsql.placeholders(len(people))})",
-        people,
-    )
+    held = _held_keys(conn, people)
     if not held:
         return
-    owner = {identifier: (person_id, key_id) for identifier, person_id, key_id in held}
     rows = [
         row
         for table in REF_TABLE_NAMES
@@ -163,14 +159,65 @@ def _read_evidence(
             "SELECT r.key_id, e.actor_key, e.statement_id, e.at_us, e.facts "
             f"FROM {table} r JOIN progress_evidence e ON e.seq = r.seq "
             f"WHERE r.kind = ? AND r.key_id IN ({rawsql.placeholders(len(held))}){condition}",
-            [RefKind.AGENT, *(key_id for _, _, key_id in held), *params],
+            [RefKind.AGENT, *held, *params],
         )
     ]
+    _own_rows(found, held, rows)
+
+
+def new_evidence_of_people(
+    conn: Connection, from_seq: dict[str, int]
+) -> dict[str, list[EvidenceRow]]:
+    """Each person's evidence from the statement `seq` given on (`progress_queue.since_seq`):
+    a range of the actor index per identifier, however much evidence came before."""
+    found: dict[str, list[EvidenceRow]] = {p: [] for p in from_seq}
+    for chunk in _chunks(sorted(from_seq)):
+        held = _held_keys(conn, chunk)
+        if not held:
+            continue
+        bounds = [(key_id, from_seq[person]) for key_id, (person, _) in held.items()]
+        values = ", ".join(["(CAST(? AS BIGINT), CAST(? AS BIGINT))"] * len(bounds))
+        params = [value for bound in bounds for value in bound]
+        rows = [
+            row
+            for table in REF_TABLE_NAMES
+            for row in rawsql.execute(
+                conn,
+                # CROSS JOIN: SQLite then starts from the wanted keys (joined otherwise, it
+                # may read every actor ref and look each up among them).
+                f"WITH wanted (key_id, from_seq) AS (VALUES {values}) "
+                "SELECT r.key_id, e.actor_key, e.statement_id, e.at_us, e.facts FROM wanted w "
+                f"CROSS JOIN {table} r JOIN progress_evidence e ON e.seq = r.seq "
+                "WHERE r.kind = ? AND r.key_id = w.key_id AND r.seq >= w.from_seq",
+                [*params, RefKind.AGENT],
+            )
+        ]
+        _own_rows(found, held, rows)
+    return found
+
+
+def _held_keys(conn: Connection, people: Sequence[str]) -> dict[int, tuple[str, str]]:
+    """The key id of each identifier these people hold: key id -> (person, identifier)."""
+    held = rawsql.execute(
+        conn,
+        "SELECT i.identifier, i.person_id, k.id FROM person_identities i "
+        "JOIN lrs_keys k ON k.value = i.identifier "
+        f"WHERE i.person_id IN ({rawsql.placeholders(len(people))})",
+        people,
+    )
+    return {int(key_id): (person_id, identifier) for identifier, person_id, key_id in held}
+
+
+def _own_rows(
+    found: dict[str, list[EvidenceRow]],
+    held: dict[int, tuple[str, str]],
+    rows: Sequence[Sequence[Any]],
+) -> None:
     for key_id, key, statement_id, at_us, facts in rows:
         # The statement is under this key as its actor; the row must be that actor's too
         # (not another member of a Group actor, or the Agent it was about).
-        person_id, own_key = owner.get(key, ("", None))
-        if own_key == key_id:
+        person_id, identifier = held.get(key_id, ("", None))
+        if identifier == key:
             found[person_id].append((key, statement_id, at_us, facts))
 
 
@@ -229,22 +276,36 @@ def clear_evidence(conn: Connection) -> None:
 
 
 def queue_people(
-    conn: Connection, person_ids: Sequence[str], *, now_us: int, since: dict[str, int] | None = None
+    conn: Connection,
+    person_ids: Sequence[str],
+    *,
+    now_us: int,
+    since: dict[str, int] | None = None,
+    since_seq: dict[str, int] | None = None,
 ) -> None:
     """Queue people to be judged again: from the moment in `since` (the earliest evidence that
     changed), or their whole history when `since` does not name them. Queued twice, the
-    earlier moment (or the whole history) wins."""
-    since = since or {}
-    rows = [(p, now_us, since.get(p), now_us) for p in sorted(set(person_ids))]
+    earlier moment (or the whole history) wins. `since_seq`: the smallest statement `seq` of
+    the evidence added, for those in `since` (kept while every queueing gives one)."""
+    since, since_seq = since or {}, since_seq or {}
+    rows = [
+        (p, now_us, since.get(p), now_us, since_seq.get(p) if p in since else None)
+        for p in sorted(set(person_ids))
+    ]
     if not rows:
         return
     rawsql.executemany(
         conn,
-        "INSERT INTO progress_queue (person_id, queued_us, since_us, rev) VALUES (?, ?, ?, ?) "
+        "INSERT INTO progress_queue (person_id, queued_us, since_us, rev, since_seq) "
+        "VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT (person_id) DO UPDATE SET rev = excluded.rev, since_us = CASE "
         "WHEN progress_queue.since_us IS NULL OR excluded.since_us IS NULL THEN NULL "
         "WHEN excluded.since_us < progress_queue.since_us THEN excluded.since_us "
-        "ELSE progress_queue.since_us END",
+        "ELSE progress_queue.since_us END, since_seq = CASE "
+        "WHEN progress_queue.since_us IS NULL OR excluded.since_us IS NULL "
+        "OR progress_queue.since_seq IS NULL OR excluded.since_seq IS NULL THEN NULL "
+        "WHEN excluded.since_seq < progress_queue.since_seq THEN excluded.since_seq "
+        "ELSE progress_queue.since_seq END",
         rows,
     )
 
@@ -252,7 +313,10 @@ def queue_people(
 def queue_everyone(conn: Connection, *, now_us: int) -> None:
     """Queue every person who holds an identifier, for their whole history (after a framework
     changed)."""
-    conn.execute(text("UPDATE progress_queue SET since_us = NULL, rev = :now"), {"now": now_us})
+    conn.execute(
+        text("UPDATE progress_queue SET since_us = NULL, since_seq = NULL, rev = :now"),
+        {"now": now_us},
+    )
     conn.execute(
         text(
             "INSERT INTO progress_queue (person_id, queued_us, rev) "
@@ -278,6 +342,8 @@ def anything_due(conn: Connection, *, now_us: int) -> bool:
 class Due:
     starts: dict[str, int | None]  # person -> judge from (None: the whole history)
     queued: dict[str, int]  # person -> the queue row's rev, as read
+    # person -> the smallest statement seq of their new evidence, when queued for that only
+    from_seq: dict[str, int] = field(default_factory=dict)
 
 
 def lock_judging(conn: Connection) -> None:
@@ -292,10 +358,10 @@ def due_people(conn: Connection, *, now_us: int, limit: int, exclude: Collection
     those whose levels may have changed with time since they were last judged; none of
     `exclude` (people whose judgement is being written)."""
     q, p = progress_queue.c, progress_people.c
-    query = select(q.person_id, q.since_us, q.rev).order_by(q.queued_us)
+    query = select(q.person_id, q.since_us, q.rev, q.since_seq).order_by(q.queued_us)
     rows = conn.execute(query.limit(limit + len(exclude))).all()
     queued = [row for row in rows if row[0] not in exclude][:limit]
-    due: dict[str, int | None] = {person: since for person, since, _ in queued}
+    due: dict[str, int | None] = {person: since for person, since, _, _ in queued}
     if len(due) < limit:
         timed = select(p.person_id).where(p.next_check_us <= now_us).order_by(p.next_check_us)
         for (person_id,) in conn.execute(timed.limit(limit + len(exclude))):
@@ -307,7 +373,13 @@ def due_people(conn: Connection, *, now_us: int, limit: int, exclude: Collection
         person: None if since is None or person not in judged else min(since, judged[person] + 1)
         for person, since in due.items()
     }
-    return Due(starts=starts, queued={person: at for person, _, at in queued})
+    return Due(
+        starts=starts,
+        queued={person: rev for person, _, rev, _ in queued},
+        from_seq={
+            person: seq for person, since, _, seq in queued if since is not None and seq is not None
+        },
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,6 +392,7 @@ class ProgressDiff:
     gone: dict[str, list[tuple[Any, ...]]]
     put: dict[str, list[tuple[Any, ...]]]
     evaluated: dict[str, int | None]
+    from_tallies: int = 0  # of the people, how many were judged from their tallies
 
 
 _JUDGED = (progress_levels, progress_changes, progress_summaries, progress_people)
@@ -362,7 +435,7 @@ def progress_diff(
     levels: Sequence[LevelRow],
     changes: Sequence[ChangeRow],
     summaries: Sequence[SummaryRow],
-    schedule: Sequence[tuple[str, int, int | None]],
+    schedule: Sequence[ScheduleRow],
 ) -> ProgressDiff:
     """Only the rows that differ from `stored` (read for these people): judged again after
     one more statement, a learner's history is mostly what it was."""
@@ -387,6 +460,29 @@ def progress_diff(
     evaluated: dict[str, int | None] = dict.fromkeys(person_ids)
     evaluated.update(stored.evaluated())
     return ProgressDiff(list(person_ids), gone, put, evaluated)
+
+
+def tally_diff(
+    levels: Sequence[Row], schedule: Sequence[ScheduleRow], *, evaluated: dict[str, int]
+) -> ProgressDiff:
+    """A diff that puts these rows and removes none, for the people `evaluated` names (as
+    judged then): what judging from tallies changes (`progress.tallies`)."""
+    put: dict[str, list[tuple[Any, ...]]] = {table.name: [] for table in _JUDGED}
+    put[progress_levels.name] = sorted(levels)
+    put[progress_people.name] = sorted(tuple(row) for row in schedule)
+    gone: dict[str, list[tuple[Any, ...]]] = {table.name: [] for table in _JUDGED}
+    return ProgressDiff(sorted(evaluated), gone, put, dict(evaluated), from_tallies=len(evaluated))
+
+
+def merge_diffs(first: ProgressDiff, second: ProgressDiff) -> ProgressDiff:
+    """Two diffs for different people as one."""
+    return ProgressDiff(
+        sorted(first.person_ids + second.person_ids),
+        {name: sorted(rows + second.gone[name]) for name, rows in first.gone.items()},
+        {name: sorted(rows + second.put[name]) for name, rows in first.put.items()},
+        {**first.evaluated, **second.evaluated},
+        from_tallies=first.from_tallies + second.from_tallies,
+    )
 
 
 def apply_progress_diff(
@@ -446,7 +542,7 @@ def write_progress(
     levels: Sequence[LevelRow],
     changes: Sequence[ChangeRow],
     summaries: Sequence[SummaryRow],
-    schedule: Sequence[tuple[str, int, int | None]],
+    schedule: Sequence[ScheduleRow],
 ) -> None:
     rawsql.insert_rows(
         conn,
@@ -497,7 +593,12 @@ def write_progress(
     rawsql.insert_rows(
         conn,
         "progress_people",
-        (("person_id", "text"), ("evaluated_us", "int8"), ("next_check_us", "int8")),
+        (
+            ("person_id", "text"),
+            ("evaluated_us", "int8"),
+            ("next_check_us", "int8"),
+            ("tally", "text"),
+        ),
         schedule,
     )
 
@@ -517,6 +618,17 @@ def changes_of(
         if competency_id is not None:
             query = query.where(c.competency_id == competency_id)
         found += [ChangeRow(*row) for row in rawsql.execute_query(conn, query.order_by(c.at_us))]
+    return found
+
+
+def level_values(conn: Connection, person_ids: Sequence[str]) -> dict[tuple[str, str, str], Row]:
+    """These people's level rows as plain tuples (`LevelRow`'s fields in order), by person,
+    framework and competency: for the many small updates of judging from tallies."""
+    c = progress_levels.c
+    found: dict[tuple[str, str, str], Row] = {}
+    for chunk in _chunks(list(person_ids)):
+        query = select(*(c[name] for name in LevelRow.__slots__)).where(c.person_id.in_(chunk))
+        found.update((row[:3], row) for row in rawsql.execute_query(conn, query))
     return found
 
 
@@ -548,6 +660,21 @@ def level_of_people(
         .order_by(p.name, p.person_id)
     )
     return [tuple(row) for row in conn.execute(query)]
+
+
+def judged_people(
+    conn: Connection, person_ids: Sequence[str]
+) -> dict[str, tuple[int, int | None, str | None]]:
+    """evaluated_us, next_check_us and tally of those of these people ever judged."""
+    c = progress_people.c
+    found: dict[str, tuple[int, int | None, str | None]] = {}
+    for chunk in _chunks(list(person_ids)):
+        query = select(c.person_id, c.evaluated_us, c.next_check_us, c.tally)
+        for person, evaluated, next_check, tally in rawsql.execute_query(
+            conn, query.where(c.person_id.in_(chunk))
+        ):
+            found[person] = (int(evaluated), next_check, tally)
+    return found
 
 
 def evaluated_at(conn: Connection, person_ids: Sequence[str]) -> dict[str, int]:

@@ -422,6 +422,8 @@ progress_people = Table(
     Column("person_id", Text, primary_key=True),
     Column("evaluated_us", BigInteger, nullable=False),
     Column("next_check_us", BigInteger, nullable=True, index=True),
+    # What the judgement left for the next one (`progress.tallies`); NULL: nothing usable.
+    Column("tally", Text, nullable=True),
 )
 
 # People whose evidence changed (statements stored or voided, identities linked, merged or
@@ -435,4 +437,7 @@ progress_queue = Table(
     Column("since_us", BigInteger, nullable=True),
     # When last queued: a judge removes the row only if it is still the one it read.
     Column("rev", BigInteger, nullable=False),
+    # The smallest `seq` of the evidence added since queued; NULL with `since_us`, or when
+    # queued for another reason than new evidence.
+    Column("since_seq", BigInteger, nullable=True),
 )

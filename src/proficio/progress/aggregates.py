@@ -76,21 +76,21 @@ def aggregate(
 
 @dataclass(frozen=True, slots=True)
 class _Counted:
-    """A group's packed rows, column by column: counting a competency is then a few passes of
-    `map` and `Counter` over strings, at C speed."""
+    """A group's packed rows, counted once: how many people share each (levels, baselines)
+    pair of strings and each regressed string (a few hundred distinct ones, however large the
+    group), so a competency is counted over those, and the days to each level, column by
+    column, for a pass of `map` and `Counter` per competency at C speed."""
 
-    levels: list[str]
-    baselines: list[str]
-    regressed: list[str]
+    levels: Counter[tuple[str, str]]  # (levels, baselines) -> people
+    regressed: Counter[str]
     reached: list[str]
     ranks: int
 
 
 def _count(rows: list[tuple[Any, ...]], ranks: int) -> _Counted:
     return _Counted(
-        levels=[row[1] for row in rows],
-        baselines=[row[2] for row in rows],
-        regressed=[row[3] for row in rows],
+        levels=Counter((row[1], row[2]) for row in rows),
+        regressed=Counter(row[3] for row in rows),
         reached=[row[4] for row in rows],
         ranks=ranks,
     )
@@ -117,22 +117,23 @@ def _competency(
     index: int,
     target: int,
 ) -> dict[str, Any]:
-    char = itemgetter(index)
     now: Counter[int] = Counter()
-    for level, count in Counter(map(char, counted.levels)).items():
-        now[level_of(level)] += count
     baseline: Counter[int] = Counter()
     up = down = with_baseline = 0
-    pairs = Counter(zip(map(char, counted.levels), map(char, counted.baselines), strict=True))
+    pairs: Counter[tuple[str, str]] = Counter()
+    for (levels, baselines), count in counted.levels.items():
+        pairs[levels[index], baselines[index]] += count
     for (after_char, before_char), count in pairs.items():
+        after = level_of(after_char)
+        now[after] += count
         if before_char == "-":
             continue
-        before, after = level_of(before_char), level_of(after_char)
+        before = level_of(before_char)
         baseline[before] += count
         with_baseline += count
         up += count if after > before else 0
         down += count if after < before else 0
-    regressed = Counter(map(char, counted.regressed))["1"]
+    regressed = sum(count for text, count in counted.regressed.items() if text[index] == "1")
     start = (index * counted.ranks + target - 1) * DAYS_WIDTH
     days: Counter[int] = Counter()
     for text, count in Counter(

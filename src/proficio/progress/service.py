@@ -256,6 +256,8 @@ def _tally_diff(
     """What judging `advanced` from their tallies writes: the newest evidence of the
     competencies touched, and the schedule and tally. One whose level rows are not all there
     is left out (and judged by the engine)."""
+    if not advanced:
+        return store.tally_diff([], [], evaluated={})
     touched = sorted(p for p, results in advanced.items() if any(r.latest for _, r in results))
     stored = store.level_values(conn, touched)
     upcoming = baselines(conn, sorted(advanced), at_us=at_us, upcoming=True)

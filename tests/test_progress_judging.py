@@ -5,6 +5,7 @@ round, and the worker runs only while someone is due. Both databases."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -137,6 +138,131 @@ def test_a_judgement_that_reads_no_recent_evidence_keeps_what_older_evidence_pro
         frameworks = Frameworks(PROFILE).current(tx.conn)
         rebuild(tx.conn, frameworks=frameworks, at_us=T_US, from_statements=True)
     assert _state(db) == judged
+
+
+def _aware(db: Database) -> None:
+    """E1 at Awareness on approved tools, and confident enough for the next level (but for
+    the uses it needs): evidence twenty days before T."""
+    _reset(db)
+    kinds = (("module", 0), ("quiz", 1), ("survey", 3))
+    _store(db, *(make_statement(kind, "E1", 20, value) for kind, value in kinds))
+
+
+def _use(day: int = 0, seconds: int = 0) -> dict[str, Any]:
+    return make_statement("use", "E1", day, 0, seconds=seconds)  # before T
+
+
+def _equals_a_rebuild(db: Database, at_us: int) -> bool:
+    judged = _state(db)
+    with db.transaction() as tx:
+        frameworks = Frameworks(PROFILE).current(tx.conn)
+        rebuild(tx.conn, frameworks=frameworks, at_us=at_us, from_statements=True)
+    return _state(db) == judged
+
+
+def _changes(db: Database) -> list[tuple[int, int, int, int]]:
+    """E1's changes on approved tools: (seconds before T, from, to, statements cited)."""
+    with db.engine.connect() as conn:
+        changes = progress_store.changes_of(conn, ["E1"], competency_id=COMPETENCY)
+    return [
+        ((T_US - c.at_us) // 1_000_000, c.from_level, c.to_level, len(json.loads(c.statement_ids)))
+        for c in changes
+    ]
+
+
+def test_a_statement_in_flight_while_a_round_judges_is_judged_from_the_tally(
+    db: Database,
+) -> None:
+    """Stored after a round read, dated seconds before it: the next round judges it from the
+    tally, without counting again what the round saw (on SQLite, where seqs follow commit
+    order; on PostgreSQL the engine judges it)."""
+    _aware(db)
+    _store(db, _use(10), _use(9))
+    _drain(db, T_US - 60_000_000)
+    _store(db, _use(seconds=5))  # the third use in fourteen days: Confidence
+    judgement = _round(db, T_US)
+    _store(db, _use(seconds=2))  # after the round read: in flight
+    _write(db, judgement)
+    assert _queued(db) == ["E1"]
+    again = _round(db, T_US + 1_000_000)
+    assert again.diff.from_tallies == (1 if db.engine.dialect.name == "sqlite" else 0)
+    _write(db, again)
+    assert _queued(db) == []
+    assert _changes(db)[-1] == (5, 1, 2, 1)
+    with db.engine.connect() as conn:
+        (schedule,) = progress_store.judged_people(conn, ["E1"]).values()
+    assert schedule[1] == T_US - 9 * DAY_US + 14 * DAY_US  # the second use leaves first
+    assert _equals_a_rebuild(db, T_US + 1_000_000)
+
+
+def test_a_statement_in_flight_that_moves_a_level_and_back_is_judged_by_the_engine(
+    db: Database,
+) -> None:
+    """Dated just before the last judgement, it makes three uses until the oldest leaves the
+    window a moment later: levels rose and fell before that judgement, which only judging
+    from the earliest new evidence on (not from the judgement) can see."""
+    _aware(db)
+    _store(db, _use(14, seconds=1), _use(seconds=20))  # the first leaves a second before T
+    _drain(db, T_US)
+    _store(db, _use(seconds=4))
+    again = _round(db, T_US + 1_000_000)
+    assert again.diff.from_tallies == 0
+    _write(db, again)
+    assert _changes(db)[-2:] == [(4, 1, 2, 1), (1, 2, 1, 1)]
+    assert _equals_a_rebuild(db, T_US + 1_000_000)
+
+
+def test_a_statement_dated_further_back_than_the_tally_reaches_is_judged_by_the_engine(
+    db: Database,
+) -> None:
+    """Dated days before the last judgement: the tally keeps only the latest uses before its
+    reach, too few to judge what happened back then (here, three uses in fourteen days for
+    half a day, which the engine records)."""
+    _aware(db)
+    _store(db, _use(16), _use(15))  # out of the window by T: the tally keeps neither
+    _drain(db, T_US)
+    assert _level(db, "E1") == 1
+    _store(db, _use(2, seconds=43_200))  # with those, three in fourteen days until T - 2 d
+    again = _round(db, T_US + 1_000_000)
+    assert again.diff.from_tallies == 0
+    _write(db, again)
+    assert [(up, down) for _, up, down, _ in _changes(db)[-2:]] == [(1, 2), (2, 1)]
+    assert _equals_a_rebuild(db, T_US + 1_000_000)
+
+
+def test_a_judgement_by_the_engine_leaves_a_tally_that_reaches_back(db: Database) -> None:
+    """A judgement from just after the last one (an answer to judge again) still reads, and
+    tallies, the evidence its tally must reach back to: here a use that leaves the window
+    five seconds before T, which with one in flight makes three in fourteen days until then."""
+    _aware(db)
+    _store(db, _use(14, seconds=5), _use(3))
+    _drain(db, T_US - 4_000_000)
+    _store(db, make_statement("survey", "E1", 0, 0, seconds=3))  # an answer: the engine's
+    again = _round(db, T_US - 2_000_000)
+    assert again.diff.from_tallies == 0
+    _write(db, again)
+    _store(db, _use(seconds=7))
+    last = _round(db, T_US)
+    assert last.diff.from_tallies == 0
+    _write(db, last)
+    assert _changes(db)[-2:] == [(7, 1, 2, 1), (5, 2, 1, 1)]
+    assert _equals_a_rebuild(db, T_US)
+
+
+def test_a_statement_dated_as_the_last_level_change_is_judged_by_the_engine(
+    db: Database,
+) -> None:
+    """Dated the moment a level rose (in the same batch as the use that raised it, say): the
+    engine cites both statements for the rise, which a tally cannot."""
+    _aware(db)
+    _store(db, _use(10), _use(9), _use(seconds=3))
+    _drain(db, T_US)
+    _store(db, _use(seconds=3))
+    again = _round(db, T_US + 1_000_000)
+    assert again.diff.from_tallies == 0
+    _write(db, again)
+    assert _changes(db)[-1] == (3, 1, 2, 2)
+    assert _equals_a_rebuild(db, T_US + 1_000_000)
 
 
 def test_nobody_due_gives_no_round(db: Database) -> None:

@@ -19,6 +19,7 @@ from proficio.lrs.statements import prepare_statements, statement_handler
 from proficio.people.directory import apply_roster
 from proficio.people.identities import link_identifier, person_of, split_identifiers
 from proficio.people.roster import RosterRow
+from proficio.progress import tallies
 from proficio.progress.service import (
     REFRESH_BATCH,
     Frameworks,
@@ -52,16 +53,16 @@ _KINDS = ("module", "quiz", "use", "unapproved", "survey", "apply", "observe", "
 
 
 def _statement(
-    kind: str, who: str, day: int, value: int, *, before: dt.datetime = T
+    kind: str, who: str, day: int, value: int, *, before: dt.datetime = T, seconds: int = 0
 ) -> dict[str, Any]:
-    """`day` days and `value` minutes before `before`."""
+    """`day` days, `value` minutes and `seconds` before `before`."""
     actor: dict[str, Any] = (
         {"mbox": STRAY} if who == "stray" else {"account": {"homePage": HOME, "name": who}}
     )
     body: dict[str, Any] = {
         "id": str(uuid.uuid4()),
         "actor": {"objectType": "Agent", **actor},
-        "timestamp": (before - dt.timedelta(days=day, minutes=value)).isoformat(),
+        "timestamp": (before - dt.timedelta(days=day, minutes=value, seconds=seconds)).isoformat(),
     }
 
     def on(verb: str, path: str, type_: str) -> None:
@@ -134,11 +135,21 @@ fresh = st.tuples(
     st.sampled_from(["E1", "E2", "E3", "stray"]),
     st.integers(1, 600),
 )
+# A statement dated seconds before the next judgement; stored after that judgement read (an
+# "overlap" round), it is in flight: judged from tallies when the tally reaches back to it.
+late = st.tuples(
+    st.just("late"),
+    st.sampled_from(_KINDS),
+    st.sampled_from(["E1", "E2", "E3", "stray"]),
+    st.integers(0, 2 * tallies.REACH_BACK_US // 1_000_000),
+)
 event = st.one_of(
     statement,
     bundle,
     fresh,
     fresh,
+    late,
+    st.tuples(st.just("overlap")),
     st.tuples(st.just("void"), st.integers(0, 10_000)),
     st.tuples(st.just("link"), st.sampled_from(["E1", "E2"])),
     st.tuples(st.just("commit")),
@@ -209,9 +220,18 @@ def move_stray(conn: Any, *, to_person: str) -> None:
         )
 
 
-def _run(database: Database, events: list[tuple[Any, ...]], counts: Counter[str]) -> None:
-    """Store the stream, judging everyone due at each commit as the server's rounds do;
-    `counts`: people judged, and of them judged from tallies."""
+def _run(
+    database: Database,
+    events: list[tuple[Any, ...]],
+    counts: Counter[str],
+    *,
+    spacing_us: int = 3 * DAY_US,
+) -> None:
+    """Store the stream, judging everyone due at each commit as the server's rounds do, or,
+    at an overlap, judging one round on a snapshot, storing what is pending, and then
+    writing the round (as the server's worker and writer do); at a store, storing what is
+    pending without judging. `counts`: people judged, and of them judged from tallies.
+    Judgements are `spacing_us` apart."""
     frameworks = Frameworks(PROFILE)
     handler = statement_handler(
         skip_stored=True, subscribers=statement_subscribers(account_home_pages=(HOME,))
@@ -219,13 +239,14 @@ def _run(database: Database, events: list[tuple[Any, ...]], counts: Counter[str]
     stored: list[str] = []
     pending: list[dict[str, Any]] = []
     steps = [step for original in events for step in _expand(original)]
-    # Judged at moments a few days apart, the last one T (when the rebuild judges): levels
-    # judged earlier continue from where they were, and evidence ages out in between.
-    commits = 1 + sum(1 for step in steps if step[0] in ("commit", "link"))
-    moments = list(range(T_US - (commits - 1) * 3 * DAY_US, T_US + 1, 3 * DAY_US))
+    # Judged at moments a few days (`spacing_us`) apart, the last one T (when the rebuild
+    # judges): levels judged earlier continue from where they were, and evidence ages out in
+    # between.
+    commits = 1 + sum(1 for step in steps if step[0] in ("commit", "link", "overlap"))
+    moments = list(range(T_US - (commits - 1) * spacing_us, T_US + 1, spacing_us))
     done = [0]  # commits so far: `moments[done[0]]` is the next judgement's
 
-    def commit() -> None:
+    def store_pending() -> None:
         if pending:
             prepared = prepare_statements(
                 list(pending), authority=AUTHORITY, version="1.0.3", batch=True, may_define=False
@@ -235,6 +256,26 @@ def _run(database: Database, events: list[tuple[Any, ...]], counts: Counter[str]
                 assert isinstance(outcome, list), outcome
             stored.extend(p["id"] for p in pending if not p["verb"]["id"].endswith("voided"))
             pending.clear()
+
+    def tally(judgement: Any) -> None:
+        counts["judged"] += len(judgement.diff.person_ids)
+        counts["from_tallies"] += judgement.diff.from_tallies
+
+    def overlap() -> None:
+        at_us = moments[done[0]]
+        done[0] += 1
+        with database.engine.connect() as conn, conn.begin():
+            current = frameworks.current(conn)
+            judgement = judge_due(conn, frameworks=current, at_us=at_us, limit=REFRESH_BATCH)
+        store_pending()
+        if judgement is not None:
+            with database.transaction() as tx:
+                store.lock_judging(tx.conn)
+                write_judgement(tx.conn, judgement, now_us=at_us)
+            tally(judgement)
+
+    def commit() -> None:
+        store_pending()
         at_us = moments[done[0]]
         done[0] += 1
         with database.transaction() as tx:
@@ -243,8 +284,7 @@ def _run(database: Database, events: list[tuple[Any, ...]], counts: Counter[str]
                 tx.conn, frameworks=frameworks.current(tx.conn), at_us=at_us, limit=REFRESH_BATCH
             ):
                 write_judgement(tx.conn, judgement, now_us=at_us)
-                counts["judged"] += len(judgement.diff.person_ids)
-                counts["from_tallies"] += judgement.diff.from_tallies
+                tally(judgement)
 
     for item in steps:
         if item[0] == "statement":
@@ -253,6 +293,14 @@ def _run(database: Database, events: list[tuple[Any, ...]], counts: Counter[str]
             _, kind, who, minutes = item
             when = dt.datetime.fromtimestamp(moments[done[0]] / 1e6, tz=dt.UTC)
             pending.append(_statement(kind, who, 0, minutes, before=when))
+        elif item[0] == "late":
+            _, kind, who, seconds = item
+            when = dt.datetime.fromtimestamp(moments[done[0]] / 1e6, tz=dt.UTC)
+            pending.append(_statement(kind, who, 0, 0, before=when, seconds=seconds))
+        elif item[0] == "overlap":
+            overlap()
+        elif item[0] == "store":
+            store_pending()
         elif item[0] == "void" and stored:
             target = stored.pop(item[1] % len(stored))
             pending.append(
@@ -273,7 +321,10 @@ def _run(database: Database, events: list[tuple[Any, ...]], counts: Counter[str]
 
 
 def _check_against_rebuild(
-    database: Database, strategy: st.SearchStrategy[list[tuple[Any, ...]]]
+    database: Database,
+    strategy: st.SearchStrategy[list[tuple[Any, ...]]],
+    *,
+    spacing_us: int = 3 * DAY_US,
 ) -> Counter[str]:
     """Run `strategy`'s streams, each compared with a rebuild; returns how many judgements
     there were, of them how many from tallies, and which tables the streams filled."""
@@ -290,7 +341,7 @@ def _check_against_rebuild(
     @given(strategy)
     def check(events: list[tuple[Any, ...]]) -> None:
         _reset(database)
-        _run(database, events, counts)
+        _run(database, events, counts, spacing_us=spacing_us)
         incremental = _state(database)
         counts.update(f"filled {k}" for k, v in incremental.items() if v)
         with database.transaction() as tx:
@@ -314,8 +365,25 @@ def test_incremental_levels_equal_a_rebuild_from_the_statements(db: Database) ->
 def test_a_live_stream_judged_from_tallies_equals_a_rebuild(db: Database) -> None:
     """Statements dated between judgements, as a live stream sends them: most judgements are
     made from tallies, and those where a level moves by the engine."""
-    live = st.one_of(fresh, fresh, fresh, fresh, st.tuples(st.just("commit")))
+    live = st.one_of(
+        fresh, fresh, fresh, late, late, st.tuples(st.just("overlap")), st.tuples(st.just("commit"))
+    )
     counts = _check_against_rebuild(db, st.lists(live, min_size=10, max_size=80))
+    assert 0 < counts["from_tallies"] < counts["judged"], counts
+
+
+def test_statements_in_flight_while_a_round_judges_equal_a_rebuild(db: Database) -> None:
+    """Statements dated seconds before a round's moment, stored after it read (judged a
+    minute apart, as under load): judged from tallies when the tally reaches back to them
+    and no level moves, otherwise by the engine; the same as a rebuild either way."""
+    learning = st.one_of(bundle, statement)
+    live = st.one_of(
+        late, late, late, *[st.tuples(st.just(step)) for step in ("store", "overlap", "commit")]
+    )
+    streams = st.tuples(st.lists(learning, max_size=6), st.lists(live, min_size=10, max_size=60))
+    counts = _check_against_rebuild(
+        db, streams.map(lambda parts: [*parts[0], ("commit",), *parts[1]]), spacing_us=60_000_000
+    )
     assert 0 < counts["from_tallies"] < counts["judged"], counts
 
 

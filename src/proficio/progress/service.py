@@ -145,15 +145,18 @@ def judge_people(
     """Judge these people's levels again from their evidence now, from the moment in `starts`
     on when it names one (the history before it stands), else all of it; returns what to
     write, without writing. Those whose only news is evidence from the statement seq in
-    `from_seq` on, dated after their last judgement, are judged from their tallies when that
-    settles it (`tallies.advance`); the others by the engine, reading only the evidence that
-    `engine.horizon` says a judgement from their start needs."""
+    `from_seq` on, dated no earlier than `tallies.REACH_BACK_US` before their last judgement,
+    are judged from their tallies when that settles it (`tallies.advance`); the others by the
+    engine, reading only the evidence that `engine.horizon` says a judgement from their start
+    needs (and a tally from `REACH_BACK_US` before now)."""
     starts = starts or {}
-    quick = _judge_from_tallies(conn, person_ids, frameworks, at_us, starts, from_seq or {})
+    seen_seq = store.max_evidence_seq(conn)  # all this judgement sees: its tallies keep it
+    quick = _judge_from_tallies(conn, person_ids, frameworks, at_us, from_seq or {}, seen_seq)
     rest = [person for person in person_ids if person not in quick.evaluated]
     if not rest:
         return quick
-    return store.merge_diffs(quick, _judge_by_engine(conn, rest, frameworks, at_us, starts))
+    by_engine = _judge_by_engine(conn, rest, frameworks, at_us, starts, seen_seq)
+    return store.merge_diffs(quick, by_engine)
 
 
 def _judge_by_engine(
@@ -162,6 +165,7 @@ def _judge_by_engine(
     frameworks: list[Framework],
     at_us: int,
     starts: dict[str, int | None],
+    seen_seq: int,
 ) -> store.ProgressDiff:
     stored = store.stored_progress(conn, person_ids)
     partial = {p: start for p in person_ids if (start := starts.get(p)) is not None}
@@ -170,10 +174,12 @@ def _judge_by_engine(
         bounds: dict[str, int] = {}
         evidence = store.evidence_of_people(conn, person_ids)
     else:
-        bounds = {person: reach.complete_from(start) for person, start in partial.items()}
+        # Read from the start, or from as far back as the tally keeps, if that is earlier.
+        reads = {p: min(start, at_us - tallies.REACH_BACK_US) for p, start in partial.items()}
+        bounds = {person: reach.complete_from(read) for person, read in reads.items()}
         whole = [person for person in person_ids if person not in partial]
         evidence = store.evidence_of_people(conn, whole)
-        evidence |= store.recent_evidence_of_people(conn, partial, windows=reach.windows)
+        evidence |= store.recent_evidence_of_people(conn, reads, windows=reach.windows)
     latest = _latest_evidence(stored)
     baseline = baselines(conn, person_ids, at_us=at_us)
     upcoming = baselines(conn, person_ids, at_us=at_us, upcoming=True)
@@ -190,6 +196,7 @@ def _judge_by_engine(
             person_id,
             frameworks=frameworks,
             at_us=at_us,
+            seen_seq=seen_seq,
             baseline_us=baseline.get(person_id),
             next_start_us=upcoming.get(person_id),
             start_us=partial.get(person_id),
@@ -208,50 +215,75 @@ def _judge_from_tallies(
     person_ids: Sequence[str],
     frameworks: list[Framework],
     at_us: int,
-    starts: dict[str, int | None],
     from_seq: dict[str, int],
+    seen_seq: int,
 ) -> store.ProgressDiff:
     """Those of `person_ids` whose new evidence leaves every level where it was, judged from
     the tallies their last judgement left (`tallies.advance`): the diff names only them.
 
-    Taken only when nothing else could have changed since that judgement at `then`: they
-    were queued for evidence alone (`from_seq`), all of it dated after `then` (their start is
-    just after it), and nothing was due in between (`next_check_us`)."""
+    Taken only when nothing but evidence could have changed since that judgement at `then`:
+    they were queued for evidence alone (`from_seq`), and nothing was due in between
+    (`next_check_us`). Their new evidence is what that judgement could not see (its seq is
+    above the tally's `seen_seq`); it must be dated after `then - REACH_BACK_US` and after
+    their levels last changed, and not later than now."""
     assessed = [framework for framework in frameworks if framework.assessed]
     ids = {framework.id for framework in assessed}
-    candidates: dict[str, tuple[int, dict[str, tallies.Entry]]] = {}
-    for person, (then, next_check, tally) in store.judged_people(
+    in_order = store.seq_in_commit_order(conn)
+    candidates: dict[str, tallies.Tally] = {}
+    reads: dict[str, int] = {}
+    for person, (then, next_check, text) in store.judged_people(
         conn, [p for p in person_ids if p in from_seq]
     ).items():
-        if starts.get(person) != then + 1 or (next_check is not None and next_check <= at_us):
+        if next_check is not None and next_check <= at_us:
             continue
-        entries = tallies.decode(tally, at_us=then)
-        if entries is not None and entries.keys() == ids:
-            candidates[person] = then, entries
+        tally = tallies.decode(text, at_us=then)
+        if tally is None or tally.entries.keys() != ids:
+            continue
+        first = from_seq[person]
+        if first <= tally.seen_seq:
+            # Queued again while that judgement was made: what it saw is not new. Only where
+            # seqs follow commit order is all it saw known to be what lies up to `seen_seq`.
+            if not in_order:
+                continue
+            first = tally.seen_seq + 1
+        candidates[person], reads[person] = tally, first
     advanced: dict[str, list[tuple[str, tallies.Advanced]]] = {}
-    fresh = store.new_evidence_of_people(conn, {p: from_seq[p] for p in candidates})
-    for person, (then, entries) in candidates.items():
-        new = [e for e in person_evidence(fresh[person]) if e.at_us > then]
-        if any(e.at_us > at_us for e in new):
-            continue  # dated later than now: the engine's to schedule
+    fresh = store.new_evidence_of_people(conn, reads)
+    for person, tally in candidates.items():
+        new = person_evidence(fresh[person])
+        if not _advances(tally, [e.at_us for e in new], at_us):
+            continue
         results = []
         for framework in assessed:
             result = tallies.advance(
-                framework, entries[framework.id], new, then_us=then, now_us=at_us
+                framework, tally.entries[framework.id], new, then_us=tally.at_us, now_us=at_us
             )
             if result is None:
                 break
             results.append((framework.id, result))
         else:
             advanced[person] = results
-    return _tally_diff(conn, advanced, {p: candidates[p][0] for p in advanced}, at_us)
+    return _tally_diff(conn, advanced, {p: candidates[p] for p in advanced}, at_us, seen_seq)
+
+
+def _advances(tally: tallies.Tally, dated: list[int], at_us: int) -> bool:
+    """Whether new evidence with these dates may be judged from `tally`: none older than it
+    reaches, or than their last level change (that change may cite it), or later than now
+    (the engine schedules that)."""
+    if not dated:
+        return True
+    earliest = min(dated)
+    if earliest <= tally.at_us - tallies.REACH_BACK_US or max(dated) > at_us:
+        return False
+    return tally.changed_us is None or tally.changed_us < earliest
 
 
 def _tally_diff(
     conn: Connection,
     advanced: dict[str, list[tuple[str, tallies.Advanced]]],
-    then: dict[str, int],
+    before: dict[str, tallies.Tally],
     at_us: int,
+    seen_seq: int,
 ) -> store.ProgressDiff:
     """What judging `advanced` from their tallies writes: the newest evidence of the
     competencies touched, and the schedule and tally. One whose level rows are not all there
@@ -272,9 +304,10 @@ def _tally_diff(
         moments = [r.next_us for _, r in results if r.next_us is not None]
         if person in upcoming:
             moments.append(upcoming[person])
-        tally = tallies.encode(at_us, {framework_id: r.entry for framework_id, r in results})
-        schedule.append((person, at_us, min(moments, default=None), tally))
-        judged[person] = then[person]
+        entries = {framework_id: r.entry for framework_id, r in results}
+        tally = tallies.Tally(at_us, seen_seq, before[person].changed_us, entries)
+        schedule.append((person, at_us, min(moments, default=None), tallies.encode(tally)))
+        judged[person] = before[person].at_us
     return store.tally_diff(levels, schedule, evaluated=judged)
 
 
@@ -330,6 +363,7 @@ def rebuild(
     if from_statements:
         extract_evidence(conn)
     store.clear_progress(conn)
+    seen_seq = store.max_evidence_seq(conn)
     starts = baselines(conn, None, at_us=at_us)
     upcoming = baselines(conn, None, at_us=at_us, upcoming=True)
     people = 0
@@ -341,6 +375,7 @@ def rebuild(
             judged,
             frameworks=frameworks,
             at_us=at_us,
+            seen_seq=seen_seq,
             baseline_us=starts.get(person_id),
             next_start_us=upcoming.get(person_id),
         )
@@ -391,6 +426,7 @@ def _judge(
     *,
     frameworks: list[Framework],
     at_us: int,
+    seen_seq: int,
     baseline_us: int | None,
     next_start_us: int | None = None,
     start_us: int | None = None,
@@ -466,8 +502,9 @@ def _judge(
         if progress.next_check_us is not None:
             upcoming.append(progress.next_check_us)
         entries[framework.id] = progress.tally
-    tally = tallies.encode(at_us, entries)
-    mine.schedule.append((person_id, at_us, min(upcoming, default=None), tally))
+    changed = max((row.since_us for row in mine.levels if row.since_us is not None), default=None)
+    tally = tallies.Tally(at_us, seen_seq, changed, entries)
+    mine.schedule.append((person_id, at_us, min(upcoming, default=None), tallies.encode(tally)))
     judged.extend(mine)
 
 

@@ -1,20 +1,30 @@
 """Tallies: what a judgement leaves for the next one, so that a learner whose only news is
-evidence dated after their last judgement can be judged without reading their history again.
+new evidence, dated no earlier than `REACH_BACK_US` before their last judgement, can be judged
+without reading their history again.
 
-Per framework, a tally keeps, as of the judgement:
-- for each fact that counts statements (`count`, not per activity), the times of its latest
-  matching evidence still in its window, as many as it needs (`at_least`); without a window,
-  how many matched, up to that many. Whether it holds, and when it next turns, follow from
-  these;
+Per framework, a tally keeps, as of the judgement at `then`:
+- for each fact that counts statements (`count`, not per activity), the times of its matching
+  evidence dated in the last `REACH_BACK_US` before `then`, and of the latest before those
+  still in its window, as many as it needs (`at_least`; without a window, the latest that
+  many). Whether it holds at any moment from `then - REACH_BACK_US` on, and when it next
+  turns, follow from these;
 - `rest`: the earliest moment after the judgement at which another kind of fact turns true or
   false, or evidence dated later than the judgement comes due.
 
-`advance` judges from a tally and the evidence since: if no fact the new evidence matches
-turns true or false between the last judgement and now, no level moves (nothing else could
-have: the schedule would have called for a judgement first), so the only news is each touched
-competency's latest evidence and the next moment to look again. Otherwise, or when the new
-evidence matches another kind of fact, it returns None and the engine judges. Both give the
-same rows: the incremental == rebuild property test runs streams that take this path.
+Why reach back: a statement dated a moment before a judgement may be stored just after that
+judgement read (in flight, under load), and would otherwise send its learner to the engine.
+
+`advance` judges from a tally and the new evidence: if no fact the new evidence matches turns
+true or false differently with it than without it, from the earliest new evidence to now, no
+level moves (nothing else could have: the schedule would have called for a judgement first),
+so the only news is each touched competency's latest evidence and the next moment to look
+again. Otherwise, or when the new evidence matches another kind of fact, it returns None and
+the engine judges. Both give the same rows: the incremental == rebuild property test runs
+streams that take this path.
+
+A person's tally (`Tally`) also keeps the largest evidence `seq` its judgement could see, so
+the next one knows which evidence is new, and when their levels last changed: a change after
+the earliest new evidence may cite it, so the engine judges then.
 """
 
 from __future__ import annotations
@@ -88,9 +98,12 @@ def _needs(fact: Fact) -> int | None:
     return max(0, ceil(fact.at_least or 0))
 
 
+REACH_BACK_US = 10_000_000  # how long before a judgement new evidence may be dated
+
+
 def entry_of(framework: Framework, facts: Facts, now_us: int) -> Entry:
     """The tally of a judgement at `now_us`, from the evidence it judged (complete for every
-    window reaching back from `now_us`, as `engine.horizon` reads it)."""
+    window reaching back from `now_us - REACH_BACK_US`: `service` reads that far)."""
     shape = shape_of(framework)
     items: list[Any] = []
     rest: int | None = None
@@ -105,12 +118,25 @@ def entry_of(framework: Framework, facts: Facts, now_us: int) -> Entry:
             if upcoming < len(flips):
                 rest = _earliest(rest, flips[upcoming])
             items.append(None)
-        elif fact.within_days is None:
-            items.append(min(end, need))
         else:
-            start = bisect_right(times, now_us - fact.within_days * DAY_US)
-            items.append(times[max(start, end - need) : end] if need else [])
+            items.append(_kept(times[:end], need, _width(fact), now_us))
     return [shape.digest, items, rest]
+
+
+def _width(fact: Fact) -> int | None:
+    return None if fact.within_days is None else fact.within_days * DAY_US
+
+
+def _kept(times: list[int], need: int, width: int | None, now_us: int) -> list[int]:
+    """Of a counted fact's evidence times up to `now_us` (sorted), what its tally keeps: all
+    from `REACH_BACK_US` before `now_us` on, and the latest `need` of those before still in
+    the window (`width`; None: no window)."""
+    if not need:
+        return []
+    lower = now_us - REACH_BACK_US
+    cut = bisect_right(times, lower)
+    first = 0 if width is None else bisect_right(times, lower - width)
+    return times[max(first, cut - need) :]
 
 
 def _earliest(a: int | None, b: int) -> int:
@@ -127,8 +153,9 @@ class Advanced:
 def advance(
     framework: Framework, entry: Entry, new: list[Evidence], *, then_us: int, now_us: int
 ) -> Advanced | None:
-    """Judge at `now_us` from the tally of a judgement at `then_us` and the evidence dated
-    after it (`new`, none later than `now_us`); None when the engine must judge."""
+    """Judge at `now_us` from the tally of a judgement at `then_us` and the evidence it did
+    not see (`new`, dated after `then_us - REACH_BACK_US` and no later than `now_us`); None
+    when the engine must judge."""
     shape = shape_of(framework)
     if entry[0] != shape.digest:
         return None
@@ -140,26 +167,21 @@ def advance(
                 if shape.needs[i] is None:
                     return None
                 touched.setdefault(i, []).append(e.at_us)
+    from_us = min((e.at_us for e in new), default=then_us)
     next_us: int | None = entry[2]
     for i, (fact, need) in enumerate(zip(shape.facts, shape.needs, strict=True)):
-        if need is None:
+        if not need:
             continue
-        arrived = sorted(touched.get(i, ()))
-        if fact.within_days is None:
-            count = items[i] + len(arrived)
-            if (count >= need) != (items[i] >= need):
+        width = _width(fact)
+        times: list[int] = items[i]
+        if i in touched:
+            before, times = times, sorted(times + touched[i])
+            if not _steady(before, times, need, width, from_us, now_us):
                 return None
-            items[i] = min(count, need)
-            continue
-        width = fact.within_days * DAY_US
-        kept: list[int] = items[i]
-        if not _steady(kept, arrived, need, width, then_us, now_us):
-            return None
-        times = sorted(kept + arrived)
-        times = times[bisect_right(times, now_us - width) :][-need:] if need else []
-        items[i] = times
-        if need and len(times) >= need:  # holds now: until the oldest of these leaves
-            next_us = _earliest(next_us, times[0] + width)
+        kept = items[i] = _kept(times, need, width, now_us)
+        start = 0 if width is None else bisect_right(kept, now_us - width)
+        if width is not None and len(kept) - start >= need:  # holds: until the oldest leaves
+            next_us = _earliest(next_us, kept[-need] + width)
     latest: dict[str, int] = {}
     for competency_id, indexes in shape.competencies:
         seen = [max(touched[i]) for i in indexes if i in touched]
@@ -169,35 +191,46 @@ def advance(
 
 
 def _steady(
-    kept: list[int], arrived: list[int], need: int, width: int, then_us: int, now_us: int
+    before: list[int], after: list[int], need: int, width: int | None, from_us: int, now_us: int
 ) -> bool:
-    """Whether a windowed count holds (or fails) all the way from `then_us` to `now_us`, as
-    it did then, with `arrived` added: checked at each arrival and each departure from the
-    window in between. `kept` holds the latest `need` times in the window then; counting
-    those and the arrivals answers whether at least `need` are in the window at any moment
-    after `then_us`."""
-    if need == 0:
-        return True
-    held = len(kept) >= need
-    times = sorted(kept + arrived)
-    moments = {*arrived, *(t + width for t in times if then_us < t + width <= now_us)}
-    for at_us in sorted(moments):
-        inside = bisect_right(times, at_us) - bisect_right(times, at_us - width)
-        if (inside >= need) != held:
-            return False
-    return True
+    """Whether a counted fact holds at every moment from `from_us` to `now_us` just as it did
+    without the new evidence: `before` is its tally's times, `after` those with the new
+    evidence's (both sorted). Either only turns when evidence arrives or leaves the window,
+    so those moments are the ones checked. The tally's times give the count in the window,
+    up to `need`, at any moment from `REACH_BACK_US` before its judgement on."""
+
+    def holds(times: list[int], at_us: int) -> bool:
+        left = 0 if width is None else bisect_right(times, at_us - width)
+        return bisect_right(times, at_us) - left >= need
+
+    moments = {t for t in after if from_us <= t <= now_us}
+    if width is not None:
+        moments |= {t + width for t in after if from_us <= t + width <= now_us}
+    return all(holds(after, at_us) == holds(before, at_us) for at_us in moments)
 
 
-def encode(at_us: int, entries: dict[str, Entry]) -> str:
-    return orjson.dumps({"at": at_us, "f": entries}).decode()
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """What a person's judgement at `at_us` left for the next one."""
+
+    at_us: int
+    seen_seq: int  # the largest evidence seq the judgement could see
+    changed_us: int | None  # when their levels last changed, in any framework
+    entries: dict[str, Entry]  # by framework id
 
 
-def decode(tally: str | None, *, at_us: int) -> dict[str, Entry] | None:
-    """A stored tally's entries by framework id, if it was left by the judgement at `at_us`."""
-    if tally is None:
+def encode(tally: Tally) -> str:
+    return orjson.dumps(
+        {"at": tally.at_us, "seq": tally.seen_seq, "changed": tally.changed_us, "f": tally.entries}
+    ).decode()
+
+
+def decode(text: str | None, *, at_us: int) -> Tally | None:
+    """A stored tally, if it was left by the judgement at `at_us` (and written by this
+    version: an older one has no `seq`)."""
+    if text is None:
         return None
-    data = orjson.loads(tally)
-    if data.get("at") != at_us:
+    data = orjson.loads(text)
+    if data.get("at") != at_us or "seq" not in data:
         return None
-    entries: dict[str, Entry] = data["f"]
-    return entries
+    return Tally(at_us, data["seq"], data["changed"], data["f"])

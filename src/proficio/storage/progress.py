@@ -165,6 +165,20 @@ def _read_evidence(
     _own_rows(found, held, rows)
 
 
+def max_evidence_seq(conn: Connection) -> int:
+    """The largest evidence `seq` this transaction sees (0 when there is none)."""
+    return int(rawsql.execute(conn, "SELECT COALESCE(MAX(seq), 0) FROM progress_evidence")[0][0])
+
+
+def seq_in_commit_order(conn: Connection) -> bool:
+    """Whether statements (and their evidence) are numbered in the order they are committed,
+    so a transaction that sees one `seq` sees every smaller one. SQLite: one writer at a
+    time numbers them (`statements.insert_statements`). PostgreSQL: a sequence hands out
+    numbers to concurrent transactions (the server's writer and a CLI import) that may commit
+    in another order."""
+    return conn.dialect.name == "sqlite"
+
+
 def new_evidence_of_people(
     conn: Connection, from_seq: dict[str, int]
 ) -> dict[str, list[EvidenceRow]]:

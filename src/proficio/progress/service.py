@@ -286,21 +286,15 @@ def _tally_diff(
     seen_seq: int,
 ) -> store.ProgressDiff:
     """What judging `advanced` from their tallies writes: the newest evidence of the
-    competencies touched, and the schedule and tally. One whose level rows are not all there
-    is left out (and judged by the engine)."""
-    if not advanced:
-        return store.tally_diff([], [], evaluated={})
-    touched = sorted(p for p, results in advanced.items() if any(r.latest for _, r in results))
-    stored = store.level_values(conn, touched)
-    upcoming = baselines(conn, sorted(advanced), at_us=at_us, upcoming=True)
-    levels: list[store.Row] = []
+    competencies touched (each level row's `last_evidence_us` moves to it if it is newer),
+    and the schedule and tally."""
+    upcoming = baselines(conn, sorted(advanced), at_us=at_us, upcoming=True) if advanced else {}
+    latest: list[store.LatestRow] = []
     schedule: list[ScheduleRow] = []
     judged: dict[str, int] = {}
     for person, results in advanced.items():
-        mine = _newest_evidence(person, results, stored)
-        if mine is None:
-            continue
-        levels += mine
+        for framework_id, result in results:
+            latest += [(person, framework_id, cid, at) for cid, at in result.latest.items()]
         moments = [r.next_us for _, r in results if r.next_us is not None]
         if person in upcoming:
             moments.append(upcoming[person])
@@ -308,28 +302,7 @@ def _tally_diff(
         tally = tallies.Tally(at_us, seen_seq, before[person].changed_us, entries)
         schedule.append((person, at_us, min(moments, default=None), tallies.encode(tally)))
         judged[person] = before[person].at_us
-    return store.tally_diff(levels, schedule, evaluated=judged)
-
-
-_LAST_EVIDENCE = LevelRow.__slots__.index("last_evidence_us")
-
-
-def _newest_evidence(
-    person: str,
-    results: list[tuple[str, tallies.Advanced]],
-    stored: dict[tuple[str, str, str], store.Row],
-) -> list[store.Row] | None:
-    """The level rows whose latest evidence is newer now; None when one is not stored."""
-    rows = []
-    for framework_id, result in results:
-        for competency_id, newest in result.latest.items():
-            row = stored.get((person, framework_id, competency_id))
-            if row is None:
-                return None
-            last = row[_LAST_EVIDENCE]
-            if last is None or newest > last:
-                rows.append((*row[:_LAST_EVIDENCE], newest, *row[_LAST_EVIDENCE + 1 :]))
-    return rows
+    return store.tally_diff(latest, schedule, evaluated=judged)
 
 
 def _latest_evidence(stored: store.StoredProgress) -> dict[str, dict[str, Any]]:

@@ -36,7 +36,8 @@ EvidenceRow = tuple[str, str, int, str]  # actor_key, statement_id, at_us, facts
 NewEvidenceRow = tuple[str, str, int, str, int]  # and the statement's seq
 # person, framework, signature, levels, baselines, regressed, reached, changed_us
 SummaryRow = tuple[str, str, str, str, str, str, str, int | None]
-Row = tuple[Any, ...]
+# person, framework, competency, the newest evidence judged from a tally (`tally_diff`)
+LatestRow = tuple[str, str, str, int]
 # person, evaluated_us, next_check_us, tally (`progress.tallies`)
 ScheduleRow = tuple[str, int, int | None, str | None]
 
@@ -407,6 +408,7 @@ class ProgressDiff:
     put: dict[str, list[tuple[Any, ...]]]
     evaluated: dict[str, int | None]
     from_tallies: int = 0  # of the people, how many were judged from their tallies
+    latest: list[LatestRow] = field(default_factory=list)  # levels' newest evidence, if newer
 
 
 _JUDGED = (progress_levels, progress_changes, progress_summaries, progress_people)
@@ -477,15 +479,16 @@ def progress_diff(
 
 
 def tally_diff(
-    levels: Sequence[Row], schedule: Sequence[ScheduleRow], *, evaluated: dict[str, int]
+    latest: list[LatestRow], schedule: Sequence[ScheduleRow], *, evaluated: dict[str, int]
 ) -> ProgressDiff:
-    """A diff that puts these rows and removes none, for the people `evaluated` names (as
-    judged then): what judging from tallies changes (`progress.tallies`)."""
+    """A diff that puts these schedule rows, moves these levels' latest evidence and removes
+    nothing, for the people `evaluated` names (as judged then): what judging from tallies
+    changes (`progress.tallies`)."""
     put: dict[str, list[tuple[Any, ...]]] = {table.name: [] for table in _JUDGED}
-    put[progress_levels.name] = sorted(levels)
     put[progress_people.name] = sorted(tuple(row) for row in schedule)
     gone: dict[str, list[tuple[Any, ...]]] = {table.name: [] for table in _JUDGED}
-    return ProgressDiff(sorted(evaluated), gone, put, dict(evaluated), from_tallies=len(evaluated))
+    people = sorted(evaluated)
+    return ProgressDiff(people, gone, put, dict(evaluated), len(people), sorted(latest))
 
 
 def merge_diffs(first: ProgressDiff, second: ProgressDiff) -> ProgressDiff:
@@ -496,6 +499,7 @@ def merge_diffs(first: ProgressDiff, second: ProgressDiff) -> ProgressDiff:
         {name: sorted(rows + second.put[name]) for name, rows in first.put.items()},
         {**first.evaluated, **second.evaluated},
         from_tallies=first.from_tallies + second.from_tallies,
+        latest=sorted(first.latest + second.latest),
     )
 
 
@@ -527,6 +531,15 @@ def apply_progress_diff(
                 + ", ".join(f"{name} = excluded.{name}" for name in others),
                 put,
             )
+    latest = [(at, *key, at) for *key, at in diff.latest if key[0] not in skip]
+    if latest:  # each row is there: judged with this tally's framework, by the engine
+        rawsql.executemany(
+            conn,
+            "UPDATE progress_levels SET last_evidence_us = ? WHERE person_id = ? "
+            "AND framework_id = ? AND competency_id = ? "
+            "AND (last_evidence_us IS NULL OR last_evidence_us < ?)",
+            latest,
+        )
     done = [p for p in diff.person_ids if p not in skip]
     if queued is None:
         for chunk in _chunks(done):
@@ -632,17 +645,6 @@ def changes_of(
         if competency_id is not None:
             query = query.where(c.competency_id == competency_id)
         found += [ChangeRow(*row) for row in rawsql.execute_query(conn, query.order_by(c.at_us))]
-    return found
-
-
-def level_values(conn: Connection, person_ids: Sequence[str]) -> dict[tuple[str, str, str], Row]:
-    """These people's level rows as plain tuples (`LevelRow`'s fields in order), by person,
-    framework and competency: for the many small updates of judging from tallies."""
-    c = progress_levels.c
-    found: dict[tuple[str, str, str], Row] = {}
-    for chunk in _chunks(list(person_ids)):
-        query = select(*(c[name] for name in LevelRow.__slots__)).where(c.person_id.in_(chunk))
-        found.update((row[:3], row) for row in rawsql.execute_query(conn, query))
     return found
 
 

@@ -239,9 +239,9 @@ def _run(
     stored: list[str] = []
     pending: list[dict[str, Any]] = []
     steps = [step for original in events for step in _expand(original)]
-    # Judged at moments a few days (`spacing_us`) apart, the last one T (when the rebuild
-    # judges): levels judged earlier continue from where they were, and evidence ages out in
-    # between.
+    # Judged at moments `spacing_us` apart (three days unless asked), the last one T (when
+    # the rebuild judges): levels judged earlier continue from where they were, and evidence
+    # ages out in between.
     commits = 1 + sum(1 for step in steps if step[0] in ("commit", "link", "overlap"))
     moments = list(range(T_US - (commits - 1) * spacing_us, T_US + 1, spacing_us))
     done = [0]  # commits so far: `moments[done[0]]` is the next judgement's
@@ -257,7 +257,7 @@ def _run(
             stored.extend(p["id"] for p in pending if not p["verb"]["id"].endswith("voided"))
             pending.clear()
 
-    def tally(judgement: Any) -> None:
+    def count(judgement: Any) -> None:
         counts["judged"] += len(judgement.diff.person_ids)
         counts["from_tallies"] += judgement.diff.from_tallies
 
@@ -272,7 +272,7 @@ def _run(
             with database.transaction() as tx:
                 store.lock_judging(tx.conn)
                 write_judgement(tx.conn, judgement, now_us=at_us)
-            tally(judgement)
+            count(judgement)
 
     def commit() -> None:
         store_pending()
@@ -284,7 +284,7 @@ def _run(
                 tx.conn, frameworks=frameworks.current(tx.conn), at_us=at_us, limit=REFRESH_BATCH
             ):
                 write_judgement(tx.conn, judgement, now_us=at_us)
-                tally(judgement)
+                count(judgement)
 
     for item in steps:
         if item[0] == "statement":

@@ -42,6 +42,7 @@ from proficio.progress.frameworks import Framework
 from proficio.progress.rules import DAY_US, Fact, Facts
 
 Entry = list[Any]  # [digest, one item per fact, rest]
+REACH_BACK_US = 10_000_000  # how long before a judgement new evidence may be dated
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +97,6 @@ def _needs(fact: Fact) -> int | None:
     if fact.kind != "count" or fact.per is not None:
         return None
     return max(0, ceil(fact.at_least or 0))
-
-
-REACH_BACK_US = 10_000_000  # how long before a judgement new evidence may be dated
 
 
 def entry_of(framework: Framework, facts: Facts, now_us: int) -> Entry:

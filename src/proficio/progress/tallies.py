@@ -177,8 +177,7 @@ def advance(
             if not _steady(before, times, need, width, from_us, now_us):
                 return None
         kept = items[i] = _kept(times, need, width, now_us)
-        start = 0 if width is None else bisect_right(kept, now_us - width)
-        if width is not None and len(kept) - start >= need:  # holds: until the oldest leaves
+        if width is not None and _holds(kept, now_us, need, width):  # until the oldest leaves
             next_us = _earliest(next_us, kept[-need] + width)
     latest: dict[str, int] = {}
     for competency_id, indexes in shape.competencies:
@@ -196,15 +195,18 @@ def _steady(
     evidence's (both sorted). Either only turns when evidence arrives or leaves the window,
     so those moments are the ones checked. The tally's times give the count in the window,
     up to `need`, at any moment from `REACH_BACK_US` before its judgement on."""
-
-    def holds(times: list[int], at_us: int) -> bool:
-        left = 0 if width is None else bisect_right(times, at_us - width)
-        return bisect_right(times, at_us) - left >= need
-
     moments = {t for t in after if from_us <= t <= now_us}
     if width is not None:
         moments |= {t + width for t in after if from_us <= t + width <= now_us}
-    return all(holds(after, at_us) == holds(before, at_us) for at_us in moments)
+    return all(
+        _holds(after, at_us, need, width) == _holds(before, at_us, need, width) for at_us in moments
+    )
+
+
+def _holds(times: list[int], at_us: int, need: int, width: int | None) -> bool:
+    """Whether at least `need` of these sorted times lie in the window ending at `at_us`."""
+    left = 0 if width is None else bisect_right(times, at_us - width)
+    return bisect_right(times, at_us) - left >= need
 
 
 @dataclass(frozen=True, slots=True)

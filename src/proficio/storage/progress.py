@@ -400,8 +400,9 @@ def due_people(conn: Connection, *, now_us: int, limit: int, exclude: Collection
 @dataclass(frozen=True, slots=True)
 class ProgressDiff:
     """What turns some people's stored levels, history, summaries and schedule into newly
-    judged ones: rows to delete (by primary key) and rows to put, per table, as read at
-    `evaluated` (each person's `progress_people.evaluated_us` then, None if never judged)."""
+    judged ones: rows to delete (by primary key) and rows to put, per table, and levels whose
+    latest evidence moves (judged from tallies), as read at `evaluated` (each person's
+    `progress_people.evaluated_us` then, None if never judged)."""
 
     person_ids: list[str]
     gone: dict[str, list[tuple[Any, ...]]]
